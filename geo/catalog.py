@@ -1,0 +1,253 @@
+"""Discover and load the layers, and answer the questions the map asks of them.
+
+A ``View`` is the one small value that says what is on the map: which layers, which date, which
+event window, which filters, which feature is selected and where the map looks. The app, the URL
+state and the exports all build the same ``View``, so an export shows what the screen showed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from geo.io import ReadError, read_json_file
+from geo.model import Layer, Message, PartialDate
+from geo.validate import check_document, layer_files, locate
+
+EVENT_KINDS = frozenset(
+    {
+        "airstrike",
+        "missile-attack",
+        "drone-attack",
+        "ground-attack",
+        "sabotage",
+        "targeted-killing",
+        "diplomacy",
+        "handover",
+    }
+)
+GROUP_ORDER = ("us-posture", "regional-actors", "events", "user")
+GROUP_TITLES = {
+    "us-posture": "US posture",
+    "regional-actors": "Regional actors",
+    "events": "Events",
+    "user": "Your layers",
+}
+SEARCH_FIELDS = ("name", "description", "actor", "target", "operator", "outcome")
+
+
+@dataclass(frozen=True)
+class View:
+    """What the map shows. Dates are ISO ``YYYY-MM-DD`` strings; None means no limit."""
+
+    layers: tuple[str, ...] | None = None
+    as_of: str | None = None
+    window_from: str | None = None
+    window_to: str | None = None
+    countries: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    query: str = ""
+    selected: str | None = None
+    center: tuple[float, float] | None = None
+    zoom: int | None = None
+
+    def with_(self, **changes: Any) -> View:
+        return replace(self, **changes)
+
+    def event_window(self) -> tuple[dt.date | None, dt.date | None]:
+        """The event window: explicit, or every event up to the as-of date."""
+        start = _date(self.window_from)
+        end = _date(self.window_to) or _date(self.as_of)
+        return start, end
+
+
+@dataclass
+class Catalog:
+    """The loaded layers, and the files that could not be loaded with why."""
+
+    layers: list[Layer]
+    messages: list[Message] = field(default_factory=list)
+
+    def layer(self, layer_id: str) -> Layer:
+        for layer in self.layers:
+            if layer.id == layer_id:
+                return layer
+        raise KeyError(layer_id)
+
+    def layer_ids(self) -> list[str]:
+        return [layer.id for layer in self.layers]
+
+    def with_layer(self, layer: Layer) -> Catalog:
+        """A catalog with ``layer`` added (or replacing the layer of the same id)."""
+        layers = [item for item in self.layers if item.id != layer.id] + [layer]
+        return Catalog(layers, list(self.messages))
+
+    def visible_layers(self, view: View) -> list[Layer]:
+        if view.layers is None:
+            return list(self.layers)
+        wanted = set(view.layers)
+        return [layer for layer in self.layers if layer.id in wanted]
+
+    def features(self, view: View) -> Iterator[tuple[Layer, dict[str, Any]]]:
+        """The (layer, feature) pairs the view shows, in layer order."""
+        for layer in self.visible_layers(view):
+            for feature in layer.features:
+                if matches(feature, layer, view):
+                    yield layer, feature
+
+    def find(self, feature_id: str) -> tuple[Layer, dict[str, Any]] | None:
+        for layer in self.layers:
+            for feature in layer.features:
+                if feature["properties"].get("id") == feature_id:
+                    return layer, feature
+        return None
+
+    def facets(self) -> dict[str, list[str]]:
+        """The distinct values of each filter, sorted, over every layer."""
+        values: dict[str, set[str]] = {
+            "countries": set(),
+            "actors": set(),
+            "kinds": set(),
+            "statuses": set(),
+        }
+        for layer in self.layers:
+            for feature in layer.features:
+                props = feature["properties"]
+                for key, prop in (
+                    ("countries", "country"),
+                    ("actors", "actor"),
+                    ("kinds", "kind"),
+                    ("statuses", "claim_status"),
+                ):
+                    if isinstance(props.get(prop), str):
+                        values[key].add(props[prop])
+        return {key: sorted(found) for key, found in values.items()}
+
+    def date_span(self) -> tuple[dt.date, dt.date]:
+        """The first start and the last date mentioned, for sliders."""
+        starts, ends = [], []
+        for layer in self.layers:
+            for feature in layer.features:
+                props = feature["properties"]
+                starts.append(PartialDate.parse(props["start"]).first_day())
+                last = props.get("end") or props["start"]
+                ends.append(PartialDate.parse(last).last_day())
+        if not starts:
+            today = dt.date.today()
+            return today, today
+        return min(starts), max(ends)
+
+    def data_version(self) -> str:
+        """A short hash of the layer files' contents: the same data, the same version."""
+        digest = hashlib.sha256()
+        for layer in sorted(self.layers, key=lambda item: item.id):
+            digest.update(layer.id.encode())
+            digest.update(layer.path.read_bytes() if layer.path.exists() else b"")
+        return digest.hexdigest()[:12]
+
+
+def load_catalog(folder: Path, today: dt.date | None = None) -> Catalog:
+    """Load every layer file under ``folder``. A file with errors is left out, with its messages.
+
+    Warnings do not keep a layer out.
+    """
+    today = today or dt.date.today()
+    layers: list[Layer] = []
+    messages: list[Message] = []
+    for path in layer_files([folder]):
+        layer, file_messages = load_layer(path, today)
+        messages += [m for m in file_messages if m.level == "error"]
+        if layer is not None:
+            layers.append(layer)
+    order = {group: number for number, group in enumerate(GROUP_ORDER)}
+    layers.sort(key=lambda layer: (order.get(layer.group, 99), layer.title))
+    return Catalog(layers, messages)
+
+
+def load_layer(path: Path, today: dt.date) -> tuple[Layer | None, list[Message]]:
+    try:
+        doc, text = read_json_file(path)
+    except ReadError as exc:
+        return None, [exc.message]
+    messages = check_document(doc, str(path), today)
+    if any(m.level == "error" for m in messages):
+        return None, locate(messages, text)
+    return layer_from_document(doc, path), messages
+
+
+def layer_from_document(doc: dict[str, Any], path: Path) -> Layer:
+    """A Layer from a document that passed validation."""
+    return Layer(path=path, meta=doc["layer"], features=list(doc["features"]))
+
+
+def is_event(feature: dict[str, Any], layer: Layer) -> bool:
+    return layer.group == "events" or feature["properties"].get("kind") in EVENT_KINDS
+
+
+def matches(feature: dict[str, Any], layer: Layer, view: View) -> bool:
+    """Whether the view shows this feature: time first, then filters, then the search."""
+    props = feature["properties"]
+    start = PartialDate.parse(props["start"])
+    end = PartialDate.parse(props["end"]) if props.get("end") else None
+    if is_event(feature, layer):
+        window_from, window_to = view.event_window()
+        last = (end or start).last_day()
+        if window_from and last < window_from:
+            return False
+        if window_to and start.first_day() > window_to:
+            return False
+    elif view.as_of:
+        as_of = _date(view.as_of)
+        if as_of and (start.first_day() > as_of or (end and end.last_day() < as_of)):
+            return False
+    if view.countries and props.get("country") not in view.countries:
+        return False
+    if view.actors and props.get("actor") not in view.actors:
+        return False
+    if view.kinds and props.get("kind") not in view.kinds:
+        return False
+    if view.statuses and props.get("claim_status") not in view.statuses:
+        return False
+    return not view.query or _matches_query(props, view.query)
+
+
+def _matches_query(props: dict[str, Any], query: str) -> bool:
+    words = query.casefold().split()
+    haystack = " ".join(_search_texts(props)).casefold()
+    return all(word in haystack for word in words)
+
+
+def _search_texts(props: dict[str, Any]) -> Iterable[str]:
+    for key in SEARCH_FIELDS:
+        if isinstance(props.get(key), str):
+            yield props[key]
+    for source in props.get("sources", []):
+        if isinstance(source, dict):
+            for key in ("title", "publisher"):
+                if isinstance(source.get(key), str):
+                    yield source[key]
+
+
+def bibliography(pairs: Iterable[tuple[Layer, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each cited work once (by url), with the ids of the features that cite it, in order of
+    first citation."""
+    works: dict[str, dict[str, Any]] = {}
+    for _layer, feature in pairs:
+        props = feature["properties"]
+        for source in props.get("sources", []):
+            work = works.setdefault(source["url"], {**source, "cited_by": []})
+            if props["id"] not in work["cited_by"]:
+                work["cited_by"].append(props["id"])
+    return list(works.values())
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    return PartialDate.parse(text).first_day() if len(text) < 10 else dt.date.fromisoformat(text)

@@ -1,0 +1,211 @@
+"""The command line: ``python -m geo COMMAND``. Each command's docstring is its --help."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from geo.model import Message
+
+DEFAULT_LAYERS = Path("layers")
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out as written (exit 2)."""
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check layer files against the format and report every problem.
+
+    Each problem is one line: file:line: feature <id>: <field>: <what is wrong> - <how to fix>.
+    Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage errors.
+
+    Example:
+      python -m geo validate
+      python -m geo validate layers/us-sites.geojson --format github
+    """
+    from geo.validate import has_errors, validate_paths
+
+    paths = _existing_paths(args.paths)
+    started = time.perf_counter()
+    messages = validate_paths(paths)
+    elapsed = time.perf_counter() - started
+    _print_messages(messages, args.format)
+    errors = sum(m.level == "error" for m in messages)
+    warnings = len(messages) - errors
+    if args.format == "text":
+        from geo.validate import layer_files
+
+        count = len(layer_files(paths))
+        print(
+            f"{count} file(s) checked in {elapsed:.2f} s: {errors} error(s), {warnings} warning(s)",
+            file=sys.stderr,
+        )
+    return EXIT_ERRORS if has_errors(messages, args.strict) else EXIT_OK
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    """Rewrite layer files in the one canonical form (key order, 6-decimal coordinates,
+    RFC 7946 winding, one trailing newline). A file that does not parse is left untouched.
+
+    With --check nothing is written: the files that would change are listed and the exit status
+    is 1 if there are any.
+
+    Example:
+      python -m geo fmt
+      python -m geo fmt --check layers/events.geojson
+    """
+    from geo.fmt import ReadError, format_file
+    from geo.validate import layer_files
+
+    failed = changed = 0
+    for path in layer_files(_existing_paths(args.paths)):
+        try:
+            if format_file(path, check=args.check):
+                changed += 1
+                print(f"{'would reformat' if args.check else 'reformatted'} {path}")
+        except ReadError as exc:
+            failed += 1
+            print(exc.message.format() + " (file left untouched)", file=sys.stderr)
+    if failed or (args.check and changed):
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+def cmd_layers(args: argparse.Namespace) -> int:
+    """List the layers with their group, feature count and date span.
+
+    Example:
+      python -m geo layers
+    """
+    from geo.catalog import load_catalog
+
+    catalog = load_catalog(_existing_paths(args.paths)[0])
+    for message in catalog.messages:
+        print(message.format(), file=sys.stderr)
+    for layer in catalog.layers:
+        print(f"{layer.id:<20} {layer.group:<16} {len(layer.features):>5} features  {layer.title}")
+    return EXIT_ERRORS if catalog.messages else EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "validate": cmd_validate,
+    "fmt": cmd_fmt,
+    "layers": cmd_layers,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m geo",
+        description="A sourced, time-aware map of US force posture in the Middle East.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, func in COMMANDS.items():
+        doc = (func.__doc__ or "").strip()
+        summary = doc.splitlines()[0]
+        cmd = sub.add_parser(
+            name,
+            help=summary,
+            description=_dedent(doc),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        cmd.set_defaults(func=func)
+        if name == "validate":
+            cmd.add_argument(
+                "paths",
+                nargs="*",
+                type=Path,
+                default=[DEFAULT_LAYERS],
+                help="files or folders (default: layers/)",
+            )
+            cmd.add_argument("--strict", action="store_true", help="warnings fail too")
+            cmd.add_argument(
+                "--format",
+                choices=["text", "github", "json"],
+                default="text",
+                help="text (default), github annotations, or a json list",
+            )
+        elif name == "fmt":
+            cmd.add_argument(
+                "paths",
+                nargs="*",
+                type=Path,
+                default=[DEFAULT_LAYERS],
+                help="files or folders (default: layers/)",
+            )
+            cmd.add_argument(
+                "--check",
+                action="store_true",
+                help="write nothing; list files that would change, exit 1 if any",
+            )
+        elif name == "layers":
+            cmd.add_argument(
+                "paths",
+                nargs="?",
+                type=Path,
+                default=DEFAULT_LAYERS,
+                help="the layers folder (default: layers/)",
+            )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    if isinstance(getattr(args, "paths", None), Path):
+        args.paths = [args.paths]
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"python -m geo {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _existing_paths(paths: Sequence[Path]) -> list[Path]:
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    return list(paths)
+
+
+def _print_messages(messages: list[Message], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps([m.as_dict() for m in messages], indent=2, ensure_ascii=False))
+        return
+    for message in messages:
+        if fmt == "github":
+            print(_github_annotation(message))
+        else:
+            print(message.format())
+
+
+def _github_annotation(message: Message) -> str:
+    def escape(text: str, prop: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+    where = f"file={escape(message.file, True)}"
+    if message.line:
+        where += f",line={message.line}"
+    title = "feature " + message.feature if message.feature else "layer file"
+    if message.field:
+        title += f": {message.field}"
+    body = message.text + (f" - {message.fix}" if message.fix else "")
+    return f"::{message.level} {where},title={escape(title, True)}::{escape(body)}"
+
+
+def _dedent(doc: str) -> str:
+    lines = doc.splitlines()
+    return "\n".join(line[4:] if line.startswith("    ") else line for line in lines)

@@ -1,0 +1,173 @@
+"""Strict reading of layer files and atomic writing.
+
+Reading refuses what JSON allows only by accident (NaN, Infinity, duplicate keys), what editors add
+silently (a byte-order mark) and what would hurt the app (a huge file), each with its own message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from geo.jsonpos import index_positions
+from geo.model import Message
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_DEPTH_HINT = "GeoJSON needs no more than a few levels of nesting"
+
+
+class ReadError(Exception):
+    """A file that cannot be read as strict JSON; ``message`` says why and where."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.format())
+        self.message = message
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _error(name: str, code: str, text: str, fix: str, line: int | None = None) -> ReadError:
+    return ReadError(Message("error", code, name, text, fix, line=line))
+
+
+def parse_json_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> tuple[Any, str]:
+    """Parse ``raw`` as strict JSON; return the document and its text.
+
+    Raises
+    ------
+    ReadError
+        With a message that names ``name``, the line where it can, and the fix.
+    """
+    if len(raw) > max_bytes:
+        raise _error(
+            name,
+            "too-large",
+            f"file is {len(raw):,} bytes, over the limit of {max_bytes:,}",
+            "split the layer into several files",
+        )
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise _error(
+            name,
+            "bom",
+            "file starts with a UTF-8 byte-order mark",
+            "save it as UTF-8 without BOM (run python -m geo fmt on it)",
+            1,
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _error(
+            name, "not-utf8", f"byte {exc.start} is not UTF-8", "save the file as UTF-8", line
+        ) from None
+    if not text.strip():
+        raise _error(
+            name,
+            "empty",
+            "file is empty",
+            "write a FeatureCollection (see layers/README.md) or delete the file",
+        )
+    try:
+        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except _DuplicateKey as exc:
+        dupes = index_positions(text).duplicates
+        line = dupes[0][1] if dupes else None
+        raise _error(
+            name,
+            "duplicate-key",
+            f"key {exc.args[0]!r} appears twice in one object",
+            "keep one of them; JSON readers silently drop the other",
+            line,
+        ) from None
+    except _NonFinite as exc:
+        line = _line_of_token(text, exc.args[0])
+        raise _error(
+            name,
+            "non-finite",
+            f"{exc.args[0]} is not valid JSON",
+            "write a number, or null where there is no value",
+            line,
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise _error(
+            name,
+            "not-json",
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            "fix the syntax there; a linter such as jsonlint points at it too",
+            exc.lineno,
+        ) from None
+    except RecursionError:
+        raise _error(
+            name, "too-deep", "JSON is nested too deeply to read", MAX_DEPTH_HINT
+        ) from None
+    return doc, text
+
+
+def _line_of_token(text: str, token: str) -> int | None:
+    pos = text.find(token)
+    return text.count("\n", 0, pos) + 1 if pos >= 0 else None
+
+
+def read_json_file(path: Path, max_bytes: int = MAX_BYTES) -> tuple[Any, str]:
+    """Read and strictly parse a file; see :func:`parse_json_bytes`."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _error(
+                name,
+                "too-large",
+                f"file is {size:,} bytes, over the limit of {max_bytes:,}",
+                "split the layer into several files",
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _error(
+            name, "unreadable", f"cannot read the file: {exc.strerror}", "check the path"
+        ) from None
+    return parse_json_bytes(raw, name, max_bytes)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix.
+
+    The data goes to a temporary file in the same folder, is flushed to disk, and then replaces
+    ``path`` in one rename. On any error the temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    mode = path.stat().st_mode & 0o777 if path.exists() else None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
