@@ -1,0 +1,76 @@
+"""Shared builders for tests: a valid layer document and ways to run the real CLI."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ROOT / "layers"
+TODAY_ACCESSED = "2026-11-01"
+
+SOURCE = {
+    "title": "Al Udeid Air Base in Qatar: Key facts about the US Military hub targeted by Iran",
+    "publisher": "Mint",
+    "url": "https://www.livemint.com/news/world/al-udeid-air-base-in-qatar-key-facts-about-the-"
+    "us-military-hub-targeted-by-iran-11750711573017.html",
+    "published": "2025-06-24",
+    "accessed": TODAY_ACCESSED,
+}
+
+
+def feature(fid: str = "test-site", lon: float = 51.315, lat: float = 25.1173, **props: Any):
+    properties = {
+        "id": fid,
+        "name": "Test site",
+        "kind": "air-base",
+        "start": "2001",
+        "location_precision": "exact",
+        "country": "QA",
+        "description": "A site used in tests.",
+        "sources": [copy.deepcopy(SOURCE)],
+    }
+    properties.update(props)
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": properties,
+    }
+
+
+def layer_doc(*features: dict, group: str = "us-posture", layer_id: str = "test-layer"):
+    return {
+        "type": "FeatureCollection",
+        "layer": {
+            "id": layer_id,
+            "title": "Test layer",
+            "group": group,
+            "description": "A layer used in tests.",
+            "visible": True,
+            "style": {"color": "#123456"},
+        },
+        "features": list(features) if features else [feature()],
+    }
+
+
+def write_doc(path: Path, doc: Any) -> Path:
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run ``python -m geo`` as a user would, in a subprocess."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "geo", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )

@@ -1,0 +1,104 @@
+"""The formatter: one canonical form, idempotent, atomic, and it never loses data."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo.fmt import canonical_text, format_bytes, format_file
+from geo.io import ReadError
+from tests.helpers import feature, layer_doc, write_doc
+
+
+def _same_data(before, after, tolerance=1e-6):
+    """Equal, except that numbers may differ by rounding; key order is ignored."""
+    if isinstance(before, dict):
+        return set(before) == set(after) and all(_same_data(before[k], after[k]) for k in before)
+    if isinstance(before, list):
+        return len(before) == len(after) and all(map(_same_data, before, after))
+    if isinstance(before, float) or isinstance(after, float):
+        return math.isclose(before, after, abs_tol=tolerance)
+    return before == after
+
+
+def test_canonical_form_orders_keys_and_rounds_coordinates():
+    doc = layer_doc(feature(lon=51.3150000001, lat=25.11730000004))
+    props = doc["features"][0]["properties"]
+    doc["features"][0]["properties"] = dict(reversed(list(props.items())))
+    text = canonical_text(doc)
+    assert text.endswith("}\n") and not text.endswith("\n\n")
+    assert '"coordinates": [51.315, 25.1173]' in text
+    out = json.loads(text)
+    assert list(out["features"][0]["properties"])[:3] == ["id", "name", "kind"]
+    assert list(out) == ["type", "layer", "features"]
+
+
+def test_formatting_is_idempotent():
+    once = canonical_text(layer_doc())
+    assert canonical_text(json.loads(once)) == once
+
+
+def test_formatting_keeps_unknown_keys():
+    doc = layer_doc()
+    doc["features"][0]["properties"]["zz_custom"] = {"kept": True}
+    out = json.loads(canonical_text(doc))
+    assert out["features"][0]["properties"]["zz_custom"] == {"kept": True}
+
+
+def test_ring_winding_is_fixed():
+    clockwise = [[51.0, 25.0], [51.0, 25.5], [51.5, 25.5], [51.5, 25.0], [51.0, 25.0]]
+    doc = layer_doc(feature(kind="area-of-control"))
+    doc["features"][0]["geometry"] = {"type": "Polygon", "coordinates": [clockwise]}
+    out = json.loads(canonical_text(doc))
+    assert out["features"][0]["geometry"]["coordinates"][0] == list(reversed(clockwise))
+
+
+def test_byte_order_mark_is_dropped():
+    raw = b"\xef\xbb\xbf" + json.dumps(layer_doc()).encode()
+    assert not format_bytes(raw, "x").startswith("\ufeff")
+
+
+def test_fmt_rewrites_in_place_and_check_does_not(tmp_path):
+    path = write_doc(tmp_path / "a.geojson", layer_doc())
+    before = path.read_bytes()
+    assert format_file(path, check=True) is True
+    assert path.read_bytes() == before
+    assert format_file(path) is True
+    assert format_file(path, check=True) is False
+
+
+def test_a_file_that_fails_to_parse_is_left_untouched(tmp_path):
+    path = tmp_path / "broken.geojson"
+    path.write_bytes(b'{"type": "FeatureCollection", "features": [')
+    mtime = os.stat(path).st_mtime_ns
+    try:
+        format_file(path)
+    except ReadError as exc:
+        assert "not valid JSON" in exc.message.format()
+    else:
+        raise AssertionError("a broken file must raise ReadError")
+    assert path.read_bytes() == b'{"type": "FeatureCollection", "features": ['
+    assert os.stat(path).st_mtime_ns == mtime
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.geojson"]
+
+
+coordinate = st.floats(min_value=-179.9, max_value=179.9, allow_nan=False)
+texts = st.text(min_size=1, max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lon=coordinate,
+    lat=st.floats(min_value=-89.9, max_value=89.9, allow_nan=False),
+    name=texts,
+    extra=st.dictionaries(st.text(min_size=1, max_size=8), st.integers() | texts, max_size=4),
+)
+def test_only_formatting_changes(lon, lat, name, extra):
+    doc = layer_doc(feature(lon=lon, lat=lat, name=name))
+    doc["features"][0]["properties"].update({f"x_{k}": v for k, v in extra.items()})
+    out = json.loads(canonical_text(doc))
+    assert _same_data(doc, out)
