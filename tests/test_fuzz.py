@@ -15,8 +15,9 @@ from tests.helpers import feature, layer_doc
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=30,
 )
 
@@ -62,6 +63,8 @@ def test_random_values_in_a_real_layer_never_crash(key, value):
 @given(json_values)
 def test_the_formatter_never_crashes_on_json(doc):
     try:
-        format_bytes(json.dumps(doc).encode(), "x")
-    except ReadError:
-        pass
+        text = format_bytes(json.dumps(doc).encode(), "x")
+    except ReadError as exc:
+        assert exc.message.format().startswith("x")
+    else:
+        assert text.endswith("\n") and json.loads(text) is not None

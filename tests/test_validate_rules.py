@@ -241,7 +241,9 @@ def test_dates_that_do_not_exist(date, expected):
 
 
 def test_date_in_the_future():
-    assert "date 2027-01 is in the future (today is 2026-11-22)" in only(with_props(start="2027-01"))
+    assert "date 2027-01 is in the future (today is 2026-11-22)" in only(
+        with_props(start="2027-01")
+    )
 
 
 def test_end_before_start():

@@ -1,22 +1,290 @@
-"""The app's pages."""
+"""The analyst app: a sidebar that builds the View, four pages that show it, the URL that
+keeps it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
-from geo.catalog import GROUP_TITLES, load_catalog
+from geo.app import pages
+from geo.app.state import (
+    MULTI_KEYS,
+    WINDOWS,
+    UrlState,
+    parse_params,
+    step_date,
+    to_params,
+    to_view,
+)
+from geo.app.upload import (
+    CSV_OPTIONAL,
+    CSV_REQUIRED,
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_FEATURES,
+    load_upload,
+)
+from geo.catalog import GROUP_ORDER, GROUP_TITLES, Catalog, View, load_catalog
+from geo.render import TILES
+from geo.render.payload import country_name
 
 LAYERS_DIR = Path(__file__).resolve().parents[2] / "layers"
+TILE_LABELS = {
+    "none": "Offline outline only (no network)",
+    "openstreetmap": "OpenStreetMap tiles (needs internet)",
+}
+STEP_UNITS = ("day", "month", "year")
+PLAY_DELAY_S = 1.0
+
+
+@dataclass
+class Context:
+    """What every page needs: the catalog (with this session's uploads) and the view."""
+
+    catalog: Catalog
+    view: View
+    state: UrlState
+    tiles: str
+
+
+@st.cache_resource(show_spinner=False)
+def _load(folder: str, signature: tuple) -> Catalog:
+    del signature  # part of the cache key only: reload when a layer file changes
+    return load_catalog(Path(folder))
+
+
+def repository_catalog() -> Catalog:
+    files = sorted(LAYERS_DIR.rglob("*.geojson"))
+    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _load(str(LAYERS_DIR), signature)
 
 
 def run() -> None:
-    st.set_page_config(page_title="US force posture in the Middle East", layout="wide")
-    st.title("US force posture in the Middle East")
-    catalog = load_catalog(LAYERS_DIR)
-    for message in catalog.messages:
-        st.error(message.format())
+    st.set_page_config(
+        page_title="US force posture in the Middle East",
+        layout="wide",
+        initial_sidebar_state="expanded",
+    )
+    base = repository_catalog()
+    catalog = base
+    for layer in st.session_state.get("user_layers", []):
+        catalog = catalog.with_layer(layer)
+    default_layers = [layer.id for layer in catalog.layers if layer.meta.get("visible", True)]
+    _init_from_url(catalog)
+    if st.session_state.pop("_advance", False):
+        _step(1)
+    state = _sidebar(catalog, base)
+    _sync_url(state, default_layers)
+    view = to_view(state, default_layers, dt.date.today())
+    ctx = Context(catalog, view, state, state.tiles)
+    for message in base.messages:
+        st.error(f"A layer file was left out: {message.format()}")
+
+    def map_page() -> None:
+        pages.map_page(ctx)
+
+    def features_page() -> None:
+        pages.features_page(ctx)
+
+    def sources_page() -> None:
+        pages.sources_page(ctx)
+
+    def about_page() -> None:
+        pages.about_page(ctx)
+
+    navigation = st.navigation(
+        [
+            st.Page(map_page, title="Map", url_path="map", default=True),
+            st.Page(features_page, title="Features", url_path="features"),
+            st.Page(sources_page, title="Sources", url_path="sources"),
+            st.Page(about_page, title="About", url_path="about"),
+        ]
+    )
+    navigation.run()
+    _play(state)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _init_from_url(catalog: Catalog) -> None:
+    """Once per session: put what the URL says into the widgets."""
+    if st.session_state.get("_initialised"):
+        return
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    state = parse_params(params, catalog.layer_ids(), list(TILES))
+    ss = st.session_state
     for layer in catalog.layers:
-        st.subheader(f"{layer.title} ({GROUP_TITLES.get(layer.group, layer.group)})")
-        st.write(f"{len(layer.features)} features")
+        shown = (
+            layer.meta.get("visible", True) if state.layers is None else layer.id in (state.layers)
+        )
+        ss[f"layer:{layer.id}"] = shown
+    ss["all_dates"] = state.all_dates
+    ss["as_of"] = state.as_of or dt.date.today()
+    ss["window"] = state.window
+    ss["window_from"] = state.window_from or dt.date(2020, 1, 1)
+    ss["window_to"] = state.window_to or dt.date.today()
+    facets = catalog.facets()
+    for key, facet in MULTI_KEYS.items():
+        ss[f"filter:{key}"] = [v for v in state.filters.get(key, ()) if v in facets[facet]]
+    ss["query"] = state.query
+    ss["selected"] = state.selected if state.selected and catalog.find(state.selected) else None
+    ss["center"], ss["zoom"] = state.center, state.zoom
+    ss["tiles"] = state.tiles
+    ss["step_unit"] = "month"
+    ss["playing"] = False
+    ss["_initialised"] = True
+
+
+def _sidebar(catalog: Catalog, base: Catalog) -> UrlState:
+    ss = st.session_state
+    with st.sidebar:
+        st.header("Layers")
+        for group in GROUP_ORDER:
+            members = [layer for layer in catalog.layers if layer.group == group]
+            if not members:
+                continue
+            st.caption(GROUP_TITLES[group])
+            for layer in members:
+                st.checkbox(f"{layer.title} ({len(layer.features)})", key=f"layer:{layer.id}")
+        st.header("Time")
+        st.checkbox("Show every date (ignore the as-of date)", key="all_dates")
+        span_start, _ = catalog.date_span()
+        st.date_input(
+            "As of",
+            key="as_of",
+            min_value=min(span_start, dt.date(1940, 1, 1)),
+            max_value=dt.date.today(),
+            disabled=ss["all_dates"],
+            help="Sites and areas shown are those in place on this date.",
+        )
+        step_cols = st.columns([2, 1, 1])
+        step_cols[0].selectbox("Step", STEP_UNITS, key="step_unit", label_visibility="collapsed")
+        step_cols[1].button(
+            "◀",
+            key="step_back",
+            on_click=_step,
+            args=(-1,),
+            help="Back one step",
+            disabled=ss["all_dates"],
+        )
+        step_cols[2].button(
+            "▶",
+            key="step_forward",
+            on_click=_step,
+            args=(1,),
+            help="Forward one step",
+            disabled=ss["all_dates"],
+        )
+        st.toggle(
+            "Play",
+            key="playing",
+            disabled=ss["all_dates"],
+            help="Step forward once a second until today.",
+        )
+        st.selectbox("Events shown", list(WINDOWS), format_func=WINDOWS.get, key="window")
+        if ss["window"] == "custom":
+            st.date_input("Events from", key="window_from")
+            st.date_input("Events to", key="window_to")
+        st.header("Filters")
+        facets = catalog.facets()
+        st.multiselect(
+            "Country",
+            facets["countries"],
+            key="filter:country",
+            format_func=lambda code: f"{country_name(code)} ({code})",
+        )
+        st.multiselect("Actor", facets["actors"], key="filter:actor")
+        st.multiselect("Kind", facets["kinds"], key="filter:kind")
+        st.multiselect("Claim status", facets["statuses"], key="filter:status")
+        st.text_input("Search names, descriptions and sources", key="query", max_chars=200)
+        st.header("Basemap")
+        st.selectbox(
+            "Tiles",
+            list(TILES),
+            format_func=TILE_LABELS.get,
+            key="tiles",
+            help="The offline outline is always drawn beneath any tiles.",
+        )
+        _upload_box(base)
+    layers = tuple(layer.id for layer in catalog.layers if ss.get(f"layer:{layer.id}"))
+    return UrlState(
+        layers=layers,
+        as_of=ss["as_of"],
+        all_dates=ss["all_dates"],
+        window=ss["window"],
+        window_from=ss["window_from"] if ss["window"] == "custom" else None,
+        window_to=ss["window_to"] if ss["window"] == "custom" else None,
+        filters={key: tuple(ss[f"filter:{key}"]) for key in MULTI_KEYS if ss[f"filter:{key}"]},
+        query=ss["query"].strip(),
+        selected=ss["selected"],
+        center=ss["center"],
+        zoom=ss["zoom"],
+        tiles=ss["tiles"],
+    )
+
+
+def _upload_box(base: Catalog) -> None:
+    with st.expander("Bring your own layer"):
+        st.caption(
+            f"GeoJSON (a layer file, or any FeatureCollection whose features follow the "
+            f"format) or CSV. At most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB and "
+            f"{MAX_UPLOAD_FEATURES:,} features. Kept for this session only. CSV columns: "
+            f"{', '.join(CSV_REQUIRED)}; optional: {', '.join(CSV_OPTIONAL)}."
+        )
+        upload = st.file_uploader(
+            "Layer file",
+            type=["geojson", "json", "csv"],
+            key="upload",
+            label_visibility="collapsed",
+        )
+        if upload is not None and st.session_state.get("_upload_seen") != upload.file_id:
+            st.session_state["_upload_seen"] = upload.file_id
+            layer, messages = load_upload(upload.name, upload.getvalue(), base)
+            st.session_state["upload_messages"] = [m.format() for m in messages]
+            if layer is not None:
+                layers = [
+                    item for item in st.session_state.get("user_layers", []) if item.id != layer.id
+                ]
+                st.session_state["user_layers"] = [*layers, layer]
+                st.session_state[f"layer:{layer.id}"] = True
+                st.session_state["upload_ok"] = f"Added {layer.title} ({len(layer.features)})"
+            else:
+                st.session_state["upload_ok"] = None
+            st.rerun()
+        if st.session_state.get("upload_ok"):
+            st.success(st.session_state["upload_ok"])
+        problems = st.session_state.get("upload_messages") or []
+        if problems and not st.session_state.get("upload_ok"):
+            st.error(f"The file was refused: {len(problems)} problem(s).")
+            st.code("\n".join(problems), language=None, wrap_lines=True)
+        elif problems:
+            st.warning("\n".join(problems))
+
+
+def _step(direction: int) -> None:
+    ss = st.session_state
+    moved = step_date(ss["as_of"], ss["step_unit"], direction)
+    ss["as_of"] = min(moved, dt.date.today())
+
+
+def _sync_url(state: UrlState, default_layers: list[str]) -> None:
+    wanted = to_params(state, default_layers)
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    normal = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
+    if normal != current:
+        st.query_params.from_dict(wanted)
+
+
+def _play(state: UrlState) -> None:
+    """While playing, wait, then ask the next run to step forward (before its widgets exist,
+    since a widget's value cannot change once it is drawn)."""
+    ss = st.session_state
+    if not ss.get("playing") or state.all_dates or ss["as_of"] >= dt.date.today():
+        return
+    time.sleep(PLAY_DELAY_S)
+    ss["_advance"] = True
+    st.rerun()

@@ -1,0 +1,209 @@
+"""The app's four pages: Map, Features, Sources, About."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from geo.app.map_component import posture_map
+from geo.app.text import md, md_link
+from geo.catalog import GROUP_TITLES, bibliography, is_event
+from geo.render import export_html
+from geo.render.payload import caption, country_name, date_precision_words, dates_label
+
+if TYPE_CHECKING:
+    from geo.app.main import Context
+
+PRECISION_WORDS = {
+    "exact": "exact location",
+    "approximate": "approximate location",
+    "stand-in": "stand-in location (a nearby place)",
+    "region": "region",
+}
+
+
+def map_page(ctx: Context) -> None:
+    shown = list(ctx.catalog.features(ctx.view))
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        st.markdown(f"**{len(shown)}** features shown · {md(caption(ctx.view))}")
+        click = posture_map(ctx.catalog, ctx.view, tiles=ctx.tiles)
+        _take_click(click)
+        _downloads(ctx)
+    with right:
+        _details(ctx)
+
+
+def _take_click(click: dict[str, Any] | None) -> None:
+    ss = st.session_state
+    if not click or click.get("at") == ss.get("_last_click"):
+        return
+    ss["_last_click"] = click.get("at")
+    if click.get("selected") != ss.get("selected"):
+        ss["selected"] = click.get("selected")
+        st.rerun()
+
+
+def _downloads(ctx: Context) -> None:
+    catalog, view, tiles = ctx.catalog, ctx.view.with_(selected=None), ctx.tiles
+    st.download_button(
+        "Download this view (HTML)",
+        lambda: export_html(catalog, view, tiles=tiles),
+        file_name="posture-map.html",
+        mime="text/html",
+        help="One file with everything inlined: it works with no network.",
+    )
+
+
+def _details(ctx: Context) -> None:
+    selected = st.session_state.get("selected")
+    found = ctx.catalog.find(selected) if selected else None
+    if not found:
+        st.caption("Click a feature on the map to see its details and sources here.")
+        return
+    layer, feature = found
+    props = feature["properties"]
+    st.subheader(props["name"], anchor=False)
+    st.caption(f"{md(props['kind'].replace('-', ' ').capitalize())} · {md(layer.title)}")
+    event = is_event(feature, layer)
+    lines = [
+        f"**When:** {md(dates_label(props, event))} ({md(date_precision_words(props))})",
+        f"**Where:** {md(PRECISION_WORDS[props['location_precision']])}"
+        + (f", {md(country_name(props['country']))}" if props.get("country") else ""),
+    ]
+    for label, key in (
+        ("Dates", "date_note"),
+        ("Location", "location_note"),
+        ("Actor", "actor"),
+        ("Target", "target"),
+        ("Operator", "operator"),
+        ("Relation to Iran", "relation_to_iran"),
+        ("Claim status", "claim_status"),
+        ("Outcome", "outcome"),
+    ):
+        if props.get(key):
+            lines.append(f"**{label}:** {md(props[key])}")
+    st.markdown("  \n".join(lines))
+    st.markdown(md(props["description"]))
+    claims = props.get("claims") or []
+    if claims:
+        values: dict[str, set[str]] = {}
+        for claim in claims:
+            values.setdefault(claim["topic"], set()).add(claim["value"])
+        disputed = [topic for topic, found_values in values.items() if len(found_values) > 1]
+        st.markdown(
+            "**Figures**"
+            + (" · sources disagree on " + md(", ".join(disputed)) if disputed else "")
+        )
+        titles = {s["url"]: s["title"] for s in props["sources"]}
+        for claim in claims:
+            as_of = f" (as of {md(claim['as_of'])})" if claim.get("as_of") else ""
+            st.markdown(
+                f"- {md(claim['topic'])}: {md(claim['value'])}{as_of} — "
+                f"{md_link(titles[claim['source']], claim['source'])}"
+            )
+    st.markdown("**Sources**")
+    for number, source in enumerate(props["sources"], start=1):
+        published = f", {md(source['published'])}" if source.get("published") else ""
+        st.markdown(
+            f"{number}\\. {md_link(source['title'], source['url'])} — "
+            f"{md(source['publisher'])}{published}; accessed {md(source['accessed'])}"
+        )
+        if source.get("quote"):
+            st.caption(f"“{md(source['quote'])}”")
+    if st.button("Clear selection"):
+        st.session_state["selected"] = None
+        st.rerun()
+
+
+def features_page(ctx: Context) -> None:
+    st.title("Features")
+    rows = [_row(layer, feature) for layer, feature in ctx.catalog.features(ctx.view)]
+    st.markdown(
+        f"**{len(rows)}** features shown · {md(caption(ctx.view))}. Click a column to sort."
+    )
+    st.dataframe(
+        rows,
+        hide_index=True,
+        use_container_width=True,
+        column_config={
+            "first source": st.column_config.LinkColumn("first source"),
+            "sources": st.column_config.NumberColumn("sources", format="%d"),
+        },
+    )
+
+
+def _row(layer: Any, feature: dict[str, Any]) -> dict[str, Any]:
+    props = feature["properties"]
+    return {
+        "id": props["id"],
+        "name": props["name"],
+        "layer": layer.title,
+        "kind": props["kind"],
+        "dates": dates_label(props, is_event(feature, layer)),
+        "start": props["start"],
+        "end": props.get("end", ""),
+        "location": props["location_precision"],
+        "country": props.get("country", ""),
+        "actor": props.get("actor", ""),
+        "claim status": props.get("claim_status", ""),
+        "sources": len(props["sources"]),
+        "first source": props["sources"][0]["url"],
+        "source titles": " | ".join(s["title"] for s in props["sources"]),
+    }
+
+
+def sources_page(ctx: Context) -> None:
+    st.title("Sources")
+    works = bibliography(ctx.catalog.features(ctx.view))
+    names = {
+        f["properties"]["id"]: f["properties"]["name"] for _, f in ctx.catalog.features(ctx.view)
+    }
+    st.markdown(
+        f"**{len(works)}** cited works behind the **{len(names)}** features shown, each "
+        "listed once with the features that cite it."
+    )
+    for number, work in enumerate(works, start=1):
+        published = f", {md(work['published'])}" if work.get("published") else ""
+        cited = ", ".join(md(names[fid]) for fid in work["cited_by"])
+        st.markdown(
+            f"{number}\\. {md_link(work['title'], work['url'])} — "
+            f"{md(work['publisher'])}{published}. Cited by: {cited}"
+        )
+
+
+def about_page(ctx: Context) -> None:
+    st.title("About this map")
+    st.markdown(
+        "A sourced, time-aware map of US military force posture in the Middle East and of the "
+        "regional actors around it: US sites, the areas held by Iran-aligned groups, and strike "
+        "events. Every feature cites the pages it comes from; every date keeps the precision "
+        "its source gave; stand-in and approximate locations are drawn hollow and say so.\n\n"
+        "**Use it.** Switch layers on and off in the sidebar, move the as-of date (or press "
+        "Play), filter and search; the map, the Features table and the counts follow. Click a "
+        "feature for its sources. The address bar always holds the current view: copy it to "
+        "share exactly what you see. *Download this view* gives one HTML file that works with "
+        "no network.\n\n"
+        "**Data licence.** The layer files are released under CC BY 4.0 as a compilation; the "
+        "facts and figures belong to the sources each feature cites. The basemap is Natural "
+        "Earth (public domain).\n\n"
+        "**Contribute.** Layers are GeoJSON files under `layers/` in the repository. Read "
+        "`layers/README.md` (the format) and `CONTRIBUTING.md` (how to cite), run "
+        "`python -m geo validate`, and open a pull request."
+    )
+    st.subheader("Layers", anchor=False)
+    st.dataframe(
+        [
+            {
+                "layer": layer.title,
+                "group": GROUP_TITLES.get(layer.group, layer.group),
+                "features": len(layer.features),
+                "description": layer.meta["description"],
+            }
+            for layer in ctx.catalog.layers
+        ],
+        hide_index=True,
+        use_container_width=True,
+    )
+    st.caption(f"Data version {ctx.catalog.data_version()}.")

@@ -1,0 +1,223 @@
+"""The compact form of a view's data that the browser draws from (see static/posture.js).
+
+Each cited work is stored once, in ``sources``, and features refer to it by index. Features use
+short keys because the same path must carry layers of 100,000 events:
+
+==== =====================================  ==== ===========================================
+key  meaning                                key  meaning
+==== =====================================  ==== ===========================================
+i    id                                     n    name
+k    kind                                   kl   kind as a label
+dl   dates as a label ("Oct 2024")          dp   date precision, in words
+dn   date note                              lp   location precision
+ln   location note                          cn   country name
+a    actor                                  t    target
+op   operator                               u    units
+ri   relation to Iran                       st   claim status
+o    outcome                                de   description
+cl   claims: [topic, value, as_of, source]  src  source indices
+q    quotes by source index                 g    geometry
+or   origin: [lon, lat, name]
+==== =====================================  ==== ===========================================
+
+Nothing here is HTML: the browser puts every value on the page as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pycountry
+
+from geo.catalog import Catalog, View, is_event, matches
+from geo.model import Layer, PartialDate, date_range_label
+
+PRECISION_WORDS = {
+    "year": "known to the year",
+    "month": "known to the month",
+    "day": "known to the day",
+}
+DEFAULT_COLOR = "#555555"
+
+
+def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dict[str, Any]:
+    """Everything the map needs to draw ``view``, as plain JSON-able data."""
+    sources: list[dict[str, str]] = []
+    source_index: dict[str, int] = {}
+    layers: list[dict[str, Any]] = []
+    count = 0
+    bounds: list[float] | None = None
+    for layer in catalog.visible_layers(view):
+        shown = [f for f in layer.features if matches(f, layer, view)]
+        features = []
+        for feature in shown:
+            features.append(_feature(feature, layer, sources, source_index))
+            bounds = _grow(bounds, feature["geometry"])
+        count += len(features)
+        style = layer.meta.get("style", {})
+        layers.append(
+            {
+                "id": layer.id,
+                "title": layer.title,
+                "group": layer.group,
+                "color": style.get("color", DEFAULT_COLOR),
+                "marker": style.get("marker", "circle"),
+                "fillOpacity": style.get("fill_opacity", 0.3),
+                "features": features,
+            }
+        )
+    payload: dict[str, Any] = {
+        "title": title or "US force posture in the Middle East",
+        "caption": caption(view),
+        "count": count,
+        "layers": layers,
+        "sources": sources,
+        "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]] if bounds else None,
+        "view": (
+            {"lat": view.center[0], "lng": view.center[1], "zoom": view.zoom}
+            if view.center and view.zoom is not None
+            else None
+        ),
+        "selected": view.selected,
+        "footer": "",
+    }
+    return payload
+
+
+def caption(view: View) -> str:
+    """The as-of date and event window in words, e.g. 'Posture as of 1 Jan 2024; events ...'."""
+    start, end = view.event_window()
+    posture = f"Posture as of {_label(view.as_of)}" if view.as_of else "Posture on every date"
+    if start and end:
+        events = f"events {_date_label(start)} – {_date_label(end)}"
+    elif end:
+        events = f"events up to {_date_label(end)}"
+    elif start:
+        events = f"events from {_date_label(start)}"
+    else:
+        events = "events of every date"
+    return f"{posture}; {events}"
+
+
+def _feature(
+    feature: dict[str, Any],
+    layer: Layer,
+    sources: list[dict[str, str]],
+    source_index: dict[str, int],
+) -> dict[str, Any]:
+    props = feature["properties"]
+    refs: list[int] = []
+    quotes: dict[str, str] = {}
+    for source in props["sources"]:
+        url = source["url"]
+        if url not in source_index:
+            source_index[url] = len(sources)
+            sources.append(
+                {
+                    "title": source["title"],
+                    "publisher": source["publisher"],
+                    "url": url,
+                    "published": _label(source.get("published")),
+                    "accessed": _label(source["accessed"]),
+                }
+            )
+        number = source_index[url]
+        if number not in refs:
+            refs.append(number)
+        if source.get("quote"):
+            quotes[str(number)] = source["quote"]
+    out: dict[str, Any] = {
+        "i": props["id"],
+        "n": props["name"],
+        "k": props["kind"],
+        "kl": props["kind"].replace("-", " ").capitalize(),
+        "dl": dates_label(props, is_event(feature, layer)),
+        "dp": date_precision_words(props),
+        "lp": props["location_precision"],
+        "de": props["description"],
+        "src": refs,
+        "g": feature["geometry"],
+    }
+    optional = {
+        "dn": "date_note",
+        "ln": "location_note",
+        "a": "actor",
+        "t": "target",
+        "op": "operator",
+        "ri": "relation_to_iran",
+        "st": "claim_status",
+        "o": "outcome",
+    }
+    for key, prop in optional.items():
+        if props.get(prop):
+            out[key] = props[prop]
+    if props.get("units"):
+        out["u"] = props["units"]
+    if props.get("country"):
+        out["cn"] = country_name(props["country"])
+    if quotes:
+        out["q"] = quotes
+    if props.get("claims"):
+        out["cl"] = [
+            [c["topic"], c["value"], _label(c.get("as_of")), source_index[c["source"]]]
+            for c in props["claims"]
+        ]
+    origin = props.get("origin")
+    if origin:
+        out["or"] = [origin["coordinates"][0], origin["coordinates"][1], origin["name"]]
+    return out
+
+
+def dates_label(props: dict[str, Any], event: bool) -> str:
+    """'3 Jan 2020', '13 Apr 2024 – 14 Apr 2024', 'since Jun 2019', '2016 – 11 Feb 2026'."""
+    if event or props.get("end"):
+        return date_range_label(props["start"], props.get("end"))
+    return f"since {PartialDate.parse(props['start']).label()}"
+
+
+def date_precision_words(props: dict[str, Any]) -> str:
+    start = PartialDate.parse(props["start"]).precision
+    words = f"start {PRECISION_WORDS[start]}"
+    if props.get("end"):
+        end = PartialDate.parse(props["end"]).precision
+        if end == start:
+            return f"dates {PRECISION_WORDS[start]}"
+        words += f", end {PRECISION_WORDS[end]}"
+    return words
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    return getattr(country, "common_name", None) or (country.name if country else code)
+
+
+def _label(text: str | None) -> str:
+    return PartialDate.parse(text).label() if text else ""
+
+
+def _date_label(date: dt.date) -> str:
+    return PartialDate(date.year, date.month, date.day).label()
+
+
+def _grow(bounds: list[float] | None, geometry: dict[str, Any]) -> list[float]:
+    xs, ys = [], []
+
+    def walk(coords: Any) -> None:
+        if coords and isinstance(coords[0], int | float):
+            xs.append(coords[0])
+            ys.append(coords[1])
+        else:
+            for item in coords:
+                walk(item)
+
+    walk(geometry["coordinates"])
+    box = [min(xs), min(ys), max(xs), max(ys)]
+    if bounds is None:
+        return box
+    return [
+        min(bounds[0], box[0]),
+        min(bounds[1], box[1]),
+        max(bounds[2], box[2]),
+        max(bounds[3], box[3]),
+    ]

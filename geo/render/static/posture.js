@@ -1,0 +1,364 @@
+/* Draws the posture map from a compact payload. Shared by the app and the HTML export.
+ *
+ * Every string from the data reaches the page through textContent or an attribute set with the
+ * DOM API, never through innerHTML; links are made only for http(s) URLs. The payload format is
+ * documented in geo/render/payload.py.
+ */
+(function () {
+  'use strict';
+
+  var SAFE_URL = /^https?:\/\//i;
+  var HEX = /^#[0-9a-fA-F]{6}$/;
+  var PRECISION_TEXT = {
+    exact: 'exact location',
+    approximate: 'approximate location',
+    'stand-in': 'stand-in location (a nearby place)',
+    region: 'region'
+  };
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function link(url, text) {
+    if (typeof url === 'string' && SAFE_URL.test(url)) {
+      var a = el('a', null, text);
+      a.href = url;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      return a;
+    }
+    return el('span', null, text);
+  }
+
+  function color(value) { return HEX.test(value) ? value : '#555555'; }
+
+  function labelled(parent, label, value) {
+    if (value === undefined || value === null || value === '') { return; }
+    var p = el('p');
+    p.appendChild(el('span', 'posture-label', label + ': '));
+    p.appendChild(document.createTextNode(String(value)));
+    parent.appendChild(p);
+  }
+
+  /* Points in the shape of the layer's marker, drawn on the canvas so that large layers stay
+     fast. Leaflet's canvas renderer only knows circles; the other shapes are drawn here. */
+  var ShapeMarker = L.CircleMarker.extend({
+    options: { shape: 'circle' },
+    _updatePath: function () {
+      if (this.options.shape === 'circle' || !this._renderer._ctx) {
+        this._renderer._updateCircle(this);
+        return;
+      }
+      var ctx = this._renderer._ctx;
+      var p = this._point;
+      var r = this._radius;
+      if (this._empty()) { return; }
+      ctx.beginPath();
+      if (this.options.shape === 'square') {
+        ctx.rect(p.x - r, p.y - r, 2 * r, 2 * r);
+      } else if (this.options.shape === 'diamond') {
+        r = r * 1.25;
+        ctx.moveTo(p.x, p.y - r); ctx.lineTo(p.x + r, p.y);
+        ctx.lineTo(p.x, p.y + r); ctx.lineTo(p.x - r, p.y); ctx.closePath();
+      } else {
+        r = r * 1.3;
+        ctx.moveTo(p.x, p.y - r); ctx.lineTo(p.x + r, p.y + r * 0.8);
+        ctx.lineTo(p.x - r, p.y + r * 0.8); ctx.closePath();
+      }
+      this._renderer._fillStroke(ctx, this);
+    }
+  });
+
+  function PostureMap(map, config) {
+    this.map = map;
+    this.config = config || {};
+    this.groups = [];
+    this.byId = {};
+    this.controls = [];
+    this.selected = null;
+    this.payload = null;
+    map.createPane('posture-basemap').style.zIndex = 150;
+    map.createPane('posture-areas').style.zIndex = 410;
+    map.createPane('posture-lines').style.zIndex = 420;
+    map.createPane('posture-points').style.zIndex = 430;
+    if (this.config.basemap) {
+      L.geoJSON(this.config.basemap, {
+        pane: 'posture-basemap',
+        interactive: false,
+        style: function () {
+          return { color: '#8a8a8a', weight: 0.7, fillColor: '#efece4', fillOpacity: 1 };
+        }
+      }).addTo(map);
+      map.getContainer().style.background = '#cfe3ef';
+    }
+    if (map.attributionControl) {
+      map.attributionControl.setPrefix('Leaflet');
+    }
+    var self = this;
+    map.on('moveend', function () { self.tellParent({ posture: 'view', lat: map.getCenter().lat,
+      lng: map.getCenter().lng, zoom: map.getZoom() }); });
+    window.addEventListener('message', function (event) {
+      if (event.source !== window.parent || !event.data || typeof event.data !== 'object') {
+        return;
+      }
+      if (event.data.posture === 'show') { self.show(event.data.payload, event.data.keepView); }
+      if (event.data.posture === 'highlight') { self.highlight(event.data.id, false); }
+      if (event.data.posture === 'setView' && typeof event.data.zoom === 'number') {
+        map.setView([event.data.lat, event.data.lng], event.data.zoom, { animate: false });
+      }
+    });
+  }
+
+  PostureMap.prototype.tellParent = function (message) {
+    if (window.parent && window.parent !== window) { window.parent.postMessage(message, '*'); }
+  };
+
+  PostureMap.prototype.clear = function () {
+    var map = this.map;
+    this.groups.forEach(function (group) { map.removeLayer(group); });
+    this.controls.forEach(function (control) { map.removeControl(control); });
+    this.groups = [];
+    this.controls = [];
+    this.byId = {};
+  };
+
+  PostureMap.prototype.show = function (payload, keepView) {
+    this.clear();
+    this.payload = payload;
+    var self = this;
+    var overlays = {};
+    payload.layers.forEach(function (layer) {
+      var group = L.featureGroup();
+      layer.features.forEach(function (feature) { self.addFeature(group, layer, feature); });
+      group.addTo(self.map);
+      self.groups.push(group);
+      var label = el('span');
+      var swatch = el('span', 'posture-swatch');
+      swatch.style.background = color(layer.color);
+      label.appendChild(swatch);
+      label.appendChild(document.createTextNode(layer.title + ' (' + layer.features.length + ')'));
+      overlays[layer.id] = { group: group, label: label };
+    });
+    if (this.config.layerControl) { this.addLayerControl(overlays); }
+    this.addLegend(payload);
+    if (this.config.embedded) { this.addTitle(payload); this.addSources(payload); }
+    if (!keepView) {
+      if (payload.view) {
+        this.map.setView([payload.view.lat, payload.view.lng], payload.view.zoom,
+          { animate: false });
+      } else if (payload.bounds) {
+        this.map.fitBounds(payload.bounds, { padding: [20, 20], animate: false });
+      }
+    }
+    if (payload.selected && this.byId[payload.selected]) { this.highlight(payload.selected, false); }
+    this.map.getContainer().setAttribute('data-feature-count', String(payload.count));
+    this.map.getContainer().setAttribute('data-ready', '1');
+  };
+
+  PostureMap.prototype.addFeature = function (group, layer, feature) {
+    var self = this;
+    var loose = feature.lp !== 'exact';
+    var base = {
+      color: color(layer.color), weight: 2, opacity: 0.95,
+      fillColor: color(layer.color), fillOpacity: loose ? 0.15 : 0.8,
+      dashArray: loose ? '4 3' : null
+    };
+    var drawn = [];
+    var g = feature.g;
+    if (g.type === 'Point' || g.type === 'MultiPoint') {
+      var points = g.type === 'Point' ? [g.coordinates] : g.coordinates;
+      points.forEach(function (c) {
+        var options = L.extend({}, base, { pane: 'posture-points', radius: 7,
+          shape: layer.marker || 'circle' });
+        drawn.push(new ShapeMarker([c[1], c[0]], options));
+      });
+    } else {
+      var area = L.extend({}, base, { pane: g.type.indexOf('Line') >= 0 ? 'posture-lines'
+        : 'posture-areas', fillOpacity: layer.fillOpacity, weight: 1.5 });
+      drawn.push(L.geoJSON(g, { style: function () { return area; } }));
+    }
+    if (feature.or) {
+      var target = g.type === 'Point' ? g.coordinates : null;
+      if (target) {
+        drawn.push(L.polyline([[feature.or[1], feature.or[0]], [target[1], target[0]]], {
+          pane: 'posture-lines', color: color(layer.color), weight: 1.5, dashArray: '6 5',
+          opacity: 0.9 }));
+        var origin = new ShapeMarker([feature.or[1], feature.or[0]], { pane: 'posture-points',
+          radius: 4, color: color(layer.color), fillColor: '#ffffff', fillOpacity: 1,
+          weight: 2 });
+        origin.bindTooltip(function () { return el('span', null, 'Launched from ' + feature.or[2]); });
+        drawn.push(origin);
+      }
+    }
+    drawn.forEach(function (item) {
+      item.bindTooltip(function () { return el('span', null, feature.n); }, { sticky: true });
+      item.bindPopup(function () { return self.popup(layer, feature); }, { maxWidth: 380, maxHeight: 420 });
+      item.on('click', function () { self.select(feature.i); });
+      group.addLayer(item);
+    });
+    this.byId[feature.i] = { layer: layer, feature: feature, drawn: drawn, style: base };
+  };
+
+  PostureMap.prototype.select = function (id) {
+    this.highlight(id, true);
+    this.tellParent({ posture: 'select', id: id });
+  };
+
+  PostureMap.prototype.highlight = function (id, fromClick) {
+    if (this.selected && this.byId[this.selected]) {
+      var old = this.byId[this.selected];
+      old.drawn.forEach(function (item) { if (item.setStyle) { item.setStyle({ weight: 2 }); } });
+    }
+    this.selected = id;
+    var entry = this.byId[id];
+    if (!entry) { return; }
+    entry.drawn.forEach(function (item) {
+      if (item.setStyle) { item.setStyle({ weight: 4 }); }
+      if (item.bringToFront) { item.bringToFront(); }
+    });
+    if (!fromClick && entry.drawn.length) { entry.drawn[0].openPopup(); }
+  };
+
+  PostureMap.prototype.popup = function (layer, f) {
+    var sources = this.payload.sources;
+    var box = el('div', 'posture-popup');
+    box.setAttribute('data-feature-id', f.i);
+    box.appendChild(el('h3', null, f.n));
+    box.appendChild(el('p', 'posture-meta', f.kl + ' · ' + layer.title));
+    labelled(box, 'When', f.dl + ' (' + f.dp + ')');
+    labelled(box, 'Dates', f.dn);
+    labelled(box, 'Where', (PRECISION_TEXT[f.lp] || f.lp) + (f.cn ? ', ' + f.cn : ''));
+    labelled(box, 'Location', f.ln);
+    labelled(box, 'Actor', f.a);
+    labelled(box, 'Target', f.t);
+    labelled(box, 'Operator', f.op);
+    labelled(box, 'Units', f.u ? f.u.join('; ') : null);
+    labelled(box, 'Relation to Iran', f.ri);
+    labelled(box, 'Claim status', f.st);
+    labelled(box, 'Outcome', f.o);
+    box.appendChild(el('p', null, f.de));
+    if (f.cl && f.cl.length) {
+      var table = el('table');
+      var disputed = {};
+      var seen = {};
+      f.cl.forEach(function (c) {
+        if (seen[c[0]] !== undefined && seen[c[0]] !== c[1]) { disputed[c[0]] = true; }
+        seen[c[0]] = c[1];
+      });
+      f.cl.forEach(function (c) {
+        var row = el('tr');
+        row.appendChild(el('td', disputed[c[0]] ? 'posture-disagree' : null, c[0]));
+        var value = el('td', null, c[1] + (c[2] ? ' (' + c[2] + ')' : '') + ' ');
+        value.appendChild(link('#posture-source-' + (c[3] + 1), '[' + (c[3] + 1) + ']'));
+        row.appendChild(value);
+        table.appendChild(row);
+      });
+      var claims = el('p');
+      claims.appendChild(el('span', 'posture-label', 'Figures: '));
+      if (Object.keys(disputed).length) {
+        claims.appendChild(el('span', 'posture-disagree', 'sources disagree'));
+      }
+      box.appendChild(claims);
+      box.appendChild(table);
+    }
+    box.appendChild(el('p', 'posture-label', 'Sources'));
+    var list = el('ol');
+    f.src.forEach(function (index) {
+      var s = sources[index];
+      var item = el('li');
+      item.value = index + 1;
+      item.appendChild(link(s.url, s.title));
+      var rest = ' — ' + s.publisher + (s.published ? ', ' + s.published : '') +
+        '; accessed ' + s.accessed;
+      item.appendChild(document.createTextNode(rest));
+      var quote = f.q && f.q[String(index)];
+      if (quote) { item.appendChild(el('blockquote', null, quote)); }
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    return box;
+  };
+
+  PostureMap.prototype.addControl = function (position, className, build) {
+    var control = L.control({ position: position });
+    control.onAdd = function () {
+      var div = el('div', 'posture-panel ' + className);
+      build(div);
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    control.addTo(this.map);
+    this.controls.push(control);
+    return control;
+  };
+
+  PostureMap.prototype.addLayerControl = function (overlays) {
+    var control = L.control.layers(null, null, { collapsed: false, position: 'topright' });
+    Object.keys(overlays).forEach(function (key) {
+      control.addOverlay(overlays[key].group, overlays[key].label.outerHTML);
+    });
+    control.addTo(this.map);
+    this.controls.push(control);
+  };
+
+  PostureMap.prototype.addLegend = function (payload) {
+    var self = this;
+    this.addControl(this.config.embedded ? 'bottomright' : 'topright', 'posture-legend',
+      function (div) {
+      div.appendChild(el('strong', null, 'On the map'));
+      var list = el('ul');
+      payload.layers.forEach(function (layer) {
+        var item = el('li');
+        var swatch = el('span', 'posture-swatch');
+        swatch.style.background = color(layer.color);
+        item.appendChild(swatch);
+        item.appendChild(document.createTextNode(layer.title + ' (' + layer.features.length +
+          ')'));
+        list.appendChild(item);
+      });
+      div.appendChild(list);
+      div.appendChild(el('div', 'posture-key',
+        'Solid: exact location. Hollow, dashed: approximate, stand-in or region.'));
+      if (self.config.embedded) {
+        div.appendChild(el('div', 'posture-key', payload.count + ' features · ' +
+          payload.caption));
+      }
+    });
+  };
+
+  PostureMap.prototype.addTitle = function (payload) {
+    this.addControl('topleft', 'posture-title', function (div) {
+      div.appendChild(el('h1', null, payload.title));
+      div.appendChild(el('p', null, payload.caption));
+    });
+  };
+
+  PostureMap.prototype.addSources = function (payload) {
+    this.addControl('bottomleft', 'posture-sources', function (div) {
+      var details = el('details');
+      details.appendChild(el('summary', null, 'Sources (' + payload.sources.length + ')'));
+      var list = el('ol');
+      payload.sources.forEach(function (s, index) {
+        var item = el('li');
+        item.id = 'posture-source-' + (index + 1);
+        item.appendChild(link(s.url, s.title));
+        item.appendChild(document.createTextNode(' — ' + s.publisher +
+          (s.published ? ', ' + s.published : '') + '; accessed ' + s.accessed));
+        list.appendChild(item);
+      });
+      details.appendChild(list);
+      div.appendChild(details);
+      div.appendChild(el('div', 'posture-footer', payload.footer));
+      window.addEventListener('hashchange', function () {
+        if (window.location.hash.indexOf('#posture-source-') === 0) { details.open = true; }
+      });
+    });
+  };
+
+  window.PostureMap = PostureMap;
+}());
