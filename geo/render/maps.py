@@ -9,7 +9,6 @@ from typing import Any
 
 import folium
 from branca.element import Element, Figure, MacroElement
-from jinja2 import Template
 
 from geo.catalog import Catalog, View
 from geo.countries import basemap_geojson
@@ -28,31 +27,28 @@ TILES: dict[str, dict[str, str] | None] = {
 }
 DEFAULT_CENTER = (28.0, 45.0)
 DEFAULT_ZOOM = 5
+MAX_ZOOM = 18  # without tiles Leaflet knows no limit, and zero-size bounds zoom to NaN
 
 
-class OfflineAssets(Element):
-    """Leaflet and our script and styles, inlined into the page's head."""
+class Raw(Element):
+    """Text that goes into the page as it is, never through the template engine.
 
-    def __init__(self) -> None:
-        super().__init__(inline_head())
-        self._id = "posture_assets"
+    branca compiles what a MacroElement renders as a new Jinja template, so data that holds
+    ``{{ ... }}`` would be evaluated there (and ``{% raw %}`` breaks the page). Our script and
+    data therefore bypass templates altogether.
+    """
+
+    def __init__(self, text: str, element_id: str) -> None:
+        super().__init__()
+        self._id = element_id
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
 
 
 class PostureLayers(MacroElement):
-    """Create the PostureMap on the folium map and, if given, show a payload.
-
-    Values reach JavaScript only through ``tojson``, which escapes ``<``, ``>``, ``&`` and ``'``,
-    so no data can close the script element or reach the template engine.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        window.posture = new PostureMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
-        {% if this.payload %}window.posture.show({{ this.payload|tojson }});{% endif %}
-        {% endmacro %}
-        """
-    )
+    """Create the PostureMap on the folium map and, if given, show a payload."""
 
     def __init__(self, config: dict[str, Any], payload: dict[str, Any] | None) -> None:
         super().__init__()
@@ -60,6 +56,31 @@ class PostureLayers(MacroElement):
         self._id = "posture_layers"
         self.config = config
         self.payload = payload
+
+    def render(self, **kwargs: Any) -> None:
+        script = (
+            f"window.posture = new PostureMap({self._parent.get_name()}, "
+            f"{script_json(self.config)});"
+        )
+        if self.payload is not None:
+            script += f"\nwindow.posture.show({script_json(self.payload)});"
+        self.get_root().script.add_child(Raw(script, "posture_script"), name="posture_script")
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a <script> element: nothing in it can close the element,
+    start a comment or end a line early."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("'", "\\u0027"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escape)
+    return text
 
 
 def build_map(
@@ -83,12 +104,14 @@ def build_map(
         tiles=None,
         prefer_canvas=True,
         control_scale=True,
+        min_zoom=2,
+        max_zoom=MAX_ZOOM,
     )
     fmap._id = "posture"
     fmap.default_js = []
     fmap.default_css = []
     figure.add_child(fmap)
-    figure.header.add_child(OfflineAssets(), name="posture_assets")
+    figure.header.add_child(Raw(inline_head(), "posture_assets"), name="posture_assets")
     tile = TILES[tiles]
     if tile:
         layer = folium.TileLayer(**tile)

@@ -151,7 +151,7 @@
         this.map.setView([payload.view.lat, payload.view.lng], payload.view.zoom,
           { animate: false });
       } else if (payload.bounds) {
-        this.map.fitBounds(payload.bounds, { padding: [20, 20], animate: false });
+        this.map.fitBounds(payload.bounds, { padding: [20, 20], maxZoom: 9, animate: false });
       }
     }
     if (payload.selected && this.byId[payload.selected]) { this.highlight(payload.selected, false); }
@@ -220,7 +220,13 @@
       if (item.setStyle) { item.setStyle({ weight: 4 }); }
       if (item.bringToFront) { item.bringToFront(); }
     });
-    if (!fromClick && entry.drawn.length) { entry.drawn[0].openPopup(); }
+    if (!fromClick && entry.drawn.length) {
+      // Opened for a shared link or a selection made elsewhere: keep the view the link names.
+      var popup = entry.drawn[0].getPopup();
+      popup.options.autoPan = false;
+      entry.drawn[0].openPopup();
+      popup.options.autoPan = true;
+    }
   };
 
   PostureMap.prototype.popup = function (layer, f) {
@@ -240,7 +246,7 @@
     labelled(box, 'Relation to Iran', f.ri);
     labelled(box, 'Claim status', f.st);
     labelled(box, 'Outcome', f.o);
-    box.appendChild(el('p', null, f.de));
+    box.appendChild(el('p', 'posture-description', f.de));
     if (f.cl && f.cl.length) {
       var table = el('table');
       var disputed = {};

@@ -1,0 +1,241 @@
+"""The app in a real browser (Debian's Chromium), served on localhost, with every request that
+leaves the machine blocked and recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from geo.catalog import View, load_catalog
+from tests.helpers import LAYERS, feature, layer_doc
+
+pytestmark = pytest.mark.browser
+COMPONENT = "iframe[title='geo.app.map_component.posture_map']"
+TODAY = dt.date.today()
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog(Path(LAYERS))
+
+
+def map_frame(page, timeout: float = 30.0):
+    """The frame that runs the map page, once it has drawn a payload."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if frame.url == "about:srcdoc":
+                try:
+                    if frame.evaluate("!!(window.posture && window.posture.payload)"):
+                        return frame
+                except Exception:  # the frame is being replaced
+                    pass
+        page.wait_for_timeout(100)
+    raise AssertionError("the map never drew")
+
+
+def map_count(page) -> int:
+    return int(map_frame(page).evaluate("window.posture.payload.count"))
+
+
+def wait_for_count(page, expected: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if map_count(page) == expected and page_count(page) == expected:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"count stayed {map_count(page)}/{page_count(page)}, not {expected}")
+
+
+def page_count(page) -> int:
+    text = page.get_by_text(re.compile(r"^\d+ features shown")).first.inner_text()
+    return int(text.split()[0])
+
+
+def open_app(context, url: str):
+    page = context.new_page()
+    page.goto(url)
+    map_frame(page)
+    return page
+
+
+def shown(catalog, **view) -> int:
+    return sum(1 for _ in catalog.features(View(**view)))
+
+
+def test_sees_the_us_posture_markers(context, app_url, catalog):
+    page = open_app(context, app_url)
+    frame = map_frame(page)
+    sites = frame.evaluate(
+        "window.posture.payload.layers.find(l => l.id === 'us-sites').features.map(f => f.i)"
+    )
+    expected = {
+        f["properties"]["id"]
+        for layer, f in catalog.features(View(as_of=TODAY.isoformat()))
+        if layer.id == "us-sites"
+    }
+    assert set(sites) == expected and "al-udeid-air-base" in sites
+    assert frame.locator(".leaflet-overlay-pane canvas, canvas.leaflet-zoom-animated").count()
+    assert page_count(page) == shown(catalog, as_of=TODAY.isoformat())
+    assert context.recorder.outside == []
+
+
+def test_toggling_a_layer_changes_the_count(context, app_url, catalog):
+    page = open_app(context, app_url)
+    total = map_count(page)
+    events = sum(
+        1 for layer, _ in catalog.features(View(as_of=TODAY.isoformat())) if layer.id == "events"
+    )
+    page.get_by_text(re.compile(r"^Strikes and other events \(\d+\)$")).click()
+    wait_for_count(page, total - events)
+    page.get_by_text(re.compile(r"^Strikes and other events \(\d+\)$")).click()
+    wait_for_count(page, total)
+    assert context.recorder.outside == []
+
+
+def test_moving_the_date_to_2023_drops_the_2024_events(context, app_url, catalog):
+    page = open_app(context, app_url)
+    frame = map_frame(page)
+    assert frame.evaluate("Object.keys(window.posture.byId).some(i => i.endsWith('-2024'))")
+    page.get_by_role("combobox", name="Step").click()
+    page.get_by_role("option", name="year").click()
+    page.wait_for_function(
+        "() => document.querySelector('input[aria-label=\"Step\"]').value === 'year'"
+    )
+    target = TODAY.replace(year=2023) if TODAY.year > 2023 else TODAY
+    for _ in range(TODAY.year - 2023):
+        current = page.locator("[data-testid='stDateInput'] input").first.input_value()
+        page.get_by_role("button", name="◀").click()
+        page.wait_for_function(
+            "([sel, old]) => document.querySelector(sel).value !== old",
+            arg=["[data-testid='stDateInput'] input", current],
+        )
+    wait_for_count(page, shown(catalog, as_of=target.isoformat()))
+    frame = map_frame(page)
+    ids = frame.evaluate("Object.keys(window.posture.byId)")
+    assert ids and not [i for i in ids if i.endswith("-2024") or i.endswith("-2025")]
+    assert f"asof={target.isoformat()}" in page.url
+
+
+def click_feature(page, feature_id: str) -> None:
+    frame = map_frame(page)
+    point = frame.evaluate(
+        """id => { const e = window.posture.byId[id];
+                   const p = window.posture.map.latLngToContainerPoint(e.drawn[0].getLatLng());
+                   return {x: p.x, y: p.y}; }""",
+        feature_id,
+    )
+    box = page.locator(COMPONENT).bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+
+
+def test_clicking_a_base_shows_its_sources(context, app_url, catalog):
+    page = open_app(context, app_url)
+    click_feature(page, "prince-sultan-air-base")
+    frame = map_frame(page)
+    popup = frame.locator(".posture-popup")
+    popup.wait_for(timeout=10000)
+    assert popup.locator("h3").inner_text() == "Prince Sultan Air Base"
+    props = catalog.find("prince-sultan-air-base")[1]["properties"]
+    link = popup.locator("a", has_text=props["sources"][0]["title"]).first
+    assert link.get_attribute("href") == props["sources"][0]["url"]
+    assert link.get_attribute("target") == "_blank"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    page.get_by_role("heading", name="Prince Sultan Air Base").wait_for(timeout=15000)
+    assert "sel=prince-sultan-air-base" in page.url
+    beside = page.get_by_role("link", name=props["sources"][0]["title"]).first
+    assert beside.get_attribute("href") == props["sources"][0]["url"]
+    assert context.recorder.outside == []
+
+
+def test_a_shared_url_opens_the_same_view(context, browser, app_url, catalog):
+    page = open_app(context, app_url)
+    page.get_by_text(re.compile(r"^Hezbollah \(\d+\)$")).click()
+    wait_for_count(page, shown(catalog, as_of=TODAY.isoformat()) - 3)
+    click_feature(page, "prince-sultan-air-base")
+    page.get_by_role("heading", name="Prince Sultan Air Base").wait_for(timeout=15000)
+    map_frame(page).evaluate("window.posture.map.setView([26.2, 50.6], 8); null")
+    page.wait_for_function(
+        """() => { const v = new URLSearchParams(window.location.search).get('view');
+                   if (!v) return false; const [lat, lng, zoom] = v.split(',').map(Number);
+                   return zoom === 8 && Math.abs(lat - 26.2) < 0.01
+                          && Math.abs(lng - 50.6) < 0.01; }"""
+    )
+    shared = page.url
+    count = map_count(page)
+
+    fresh = browser.new_context(viewport={"width": 1500, "height": 1000})
+    try:
+        other = fresh.new_page()
+        other.goto(shared)
+        frame = map_frame(other)
+        assert map_count(other) == count
+        assert not frame.evaluate(
+            "'hezbollah' in Object.fromEntries(window.posture.payload.layers.map(l => [l.id, 1]))"
+        )
+        center = frame.evaluate(
+            "[window.posture.map.getCenter().lat, "
+            "window.posture.map.getCenter().lng, window.posture.map.getZoom()]"
+        )
+        assert center[2] == 8 and abs(center[0] - 26.2) < 0.01 and abs(center[1] - 50.6) < 0.01
+        other.get_by_role("heading", name="Prince Sultan Air Base").wait_for(timeout=15000)
+        assert frame.locator(".posture-popup h3").inner_text() == "Prince Sultan Air Base"
+    finally:
+        fresh.close()
+
+
+def upload(page, path: Path) -> None:
+    page.get_by_text("Bring your own layer").click()
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+
+
+def test_an_upload_with_markup_is_refused_with_the_validators_words(context, app_url, tmp_path):
+    doc = layer_doc(feature("mine-1", name='<img src=x onerror="window.top.__pwned=1">'))
+    path = tmp_path / "mine.geojson"
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    page = open_app(context, app_url)
+    upload(page, path)
+    page.get_by_text("The file was refused: 1 problem(s).").wait_for(timeout=15000)
+    code = page.locator("[data-testid='stCode']").first.inner_text()
+    assert "feature mine-1: name: text holds HTML markup" in code
+    assert "<img src=x" in code
+    assert page.evaluate("window.__pwned === undefined")
+    assert context.dialogs == []
+
+
+def test_an_upload_with_script_like_text_is_shown_as_text(context, app_url, tmp_path, catalog):
+    payload = "${window.top.__pwned=1} `;window.top.__pwned=2;` \"quotes\" & 'apostrophes'"
+    doc = layer_doc(
+        feature("mine-2", name=payload, description=payload, lon=47.58, lat=24.06, country="SA")
+    )
+    path = tmp_path / "mine2.geojson"
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    page = open_app(context, app_url)
+    before = map_count(page)
+    upload(page, path)
+    wait_for_count(page, before + 1)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert "Your layers\n\nTest layer (1)" in sidebar.inner_text()
+    map_frame(page).evaluate("window.posture.byId['mine-2'].drawn[0].openPopup(); null")
+    popup = map_frame(page).locator(".posture-popup")
+    assert popup.locator("h3").inner_text() == payload
+    assert popup.locator("p.posture-description").inner_text() == payload
+    assert page.evaluate("window.__pwned === undefined")
+    assert map_frame(page).evaluate("window.__pwned === undefined")
+    assert context.dialogs == []
+    assert context.recorder.outside == []
+
+
+def test_no_request_leaves_the_machine_for_code_or_styles(context, app_url):
+    page = open_app(context, app_url)
+    for name in ("Features", "Sources", "About", "Map"):
+        page.get_by_role("link", name=name).first.click()
+        page.wait_for_load_state("networkidle")
+    map_frame(page)
+    assert context.recorder.outside == []
+    assert any("/component/" in url for url in context.recorder.local)

@@ -1,0 +1,59 @@
+"""The exported HTML in a real browser, with the network blocked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo.catalog import View, load_catalog
+from geo.render import export_html
+from tests.helpers import LAYERS
+from tests.hostile import HOSTILE_NAME, PAYLOADS, hostile_catalog
+
+pytestmark = pytest.mark.browser
+
+
+def open_export(context, path: Path):
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector("[data-ready='1']", timeout=20000)
+    return page
+
+
+def test_whole_view_draws_every_feature_with_no_request(context, tmp_path):
+    catalog = load_catalog(Path(LAYERS))
+    path = tmp_path / "map.html"
+    path.write_text(export_html(catalog, View()), encoding="utf-8")
+    page = open_export(context, path)
+    expected = sum(len(layer.features) for layer in catalog.layers)
+    assert page.get_attribute(".folium-map", "data-feature-count") == str(expected)
+    assert page.evaluate("window.posture.groups.length") == len(catalog.layers)
+    assert page.locator(".posture-legend li").count() == len(catalog.layers)
+    assert context.recorder.outside == []
+
+
+def test_popup_shows_text_exactly_and_runs_no_script(context, tmp_path):
+    path = tmp_path / "hostile.html"
+    path.write_text(export_html(hostile_catalog(), View()), encoding="utf-8")
+    page = open_export(context, path)
+    page.evaluate(
+        "window.posture.select('hostile-one'); "
+        "window.posture.byId['hostile-one'].drawn[0].openPopup(); null"
+    )
+    popup = page.locator(".posture-popup")
+    popup.wait_for()
+    assert popup.locator("h3").inner_text() == HOSTILE_NAME
+    description = popup.locator("p.posture-description").inner_text()
+    assert description == " | ".join(PAYLOADS)
+    links = popup.locator("a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert "javascript:alert(1)" not in hrefs
+    assert "https://example.org/a?b=1&c=2" in hrefs
+    real = popup.locator("a[href^='https://example.org']")
+    assert real.get_attribute("target") == "_blank"
+    assert real.get_attribute("rel") == "noopener noreferrer"
+    assert page.evaluate("window.__pwned === undefined")
+    assert page.locator("img").count() == 0
+    assert context.dialogs == []
+    assert context.recorder.outside == []

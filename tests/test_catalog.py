@@ -1,0 +1,57 @@
+"""Time, filters and search over the repository's layers, as the map asks them."""
+
+from pathlib import Path
+
+import pytest
+
+from geo.catalog import View, bibliography, load_catalog
+from tests.helpers import LAYERS
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog(Path(LAYERS))
+
+
+def ids(catalog, view):
+    return {f["properties"]["id"] for _, f in catalog.features(view)}
+
+
+def test_every_layer_loads(catalog):
+    assert catalog.messages == []
+    assert {layer.group for layer in catalog.layers} == {"us-posture", "regional-actors", "events"}
+
+
+def test_as_of_shows_the_posture_on_that_date(catalog):
+    before = ids(catalog, View(as_of="2025-06-01"))
+    after = ids(catalog, View(as_of="2026-06-01"))
+    assert "ain-al-asad-air-base" in before and "ain-al-asad-air-base" not in after
+    assert "al-tanf-garrison" in before and "al-tanf-garrison" not in after
+    assert "al-udeid-air-base" in before and "al-udeid-air-base" in after
+    assert "syria-assad-government" in ids(catalog, View(as_of="2024-12-07"))
+    assert "syria-assad-government" not in ids(catalog, View(as_of="2024-12-09"))
+
+
+def test_events_follow_the_window(catalog):
+    in_2023 = ids(catalog, View(as_of="2023-12-31"))
+    assert "hamas-led-attack-on-israel-2023" in in_2023
+    assert not any(i.endswith("-2024") for i in in_2023)
+    window = ids(catalog, View(as_of="2024-12-31", window_from="2024-01-01"))
+    assert "soleimani-killing-2020" not in window
+    assert "tower-22-drone-attack-2024" in window
+
+
+def test_filters_and_search(catalog):
+    kuwait = ids(catalog, View(countries=("KW",)))
+    assert {"camp-arifjan", "ali-al-salem-air-base"} <= kuwait
+    assert all(catalog.find(i)[1]["properties"]["country"] == "KW" for i in kuwait)
+    found = ids(catalog, View(query="udeid"))
+    assert "al-udeid-air-base" in found
+    assert ids(catalog, View(query="no such words anywhere")) == set()
+
+
+def test_bibliography_lists_each_work_once(catalog):
+    works = bibliography(catalog.features(View()))
+    urls = [w["url"] for w in works]
+    assert len(urls) == len(set(urls))
+    assert all(w["cited_by"] for w in works)

@@ -1,0 +1,64 @@
+"""The view in the URL: parse and write back, without a browser."""
+
+import datetime as dt
+
+from geo.app.state import UrlState, parse_params, step_date, to_params, to_view
+
+LAYERS = ["us-sites", "hezbollah", "events"]
+TILES = ["none", "openstreetmap"]
+
+
+def test_round_trip_keeps_every_part_of_the_view():
+    state = UrlState(
+        layers=("us-sites", "events"),
+        as_of=dt.date(2024, 1, 15),
+        window="custom",
+        window_from=dt.date(2023, 10, 1),
+        window_to=dt.date(2024, 1, 15),
+        filters={"country": ("IQ", "SY"), "actor": ("Kata'ib Hezbollah, et al.",)},
+        query="ain al-asad",
+        selected="ain-al-asad-air-base",
+        center=(33.1, 43.2),
+        zoom=7,
+        tiles="openstreetmap",
+    )
+    params = to_params(state, LAYERS)
+    as_lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    assert parse_params(as_lists, LAYERS, TILES) == state
+
+
+def test_defaults_stay_out_of_the_url():
+    state = UrlState(layers=tuple(LAYERS), as_of=dt.date(2026, 1, 1))
+    assert to_params(state, LAYERS) == {"asof": "2026-01-01"}
+
+
+def test_malformed_values_are_dropped_not_errors():
+    state = parse_params(
+        {
+            "layers": ["us-sites,nope"],
+            "asof": ["2023-02-30"],
+            "view": ["999,1,2"],
+            "window": ["forever"],
+            "tiles": ["evil"],
+        },
+        LAYERS,
+        TILES,
+    )
+    assert state.layers == ("us-sites",)
+    assert state.as_of is None and state.center is None and state.window == "upto"
+    assert state.tiles == "none"
+
+
+def test_view_windows():
+    today = dt.date(2026, 11, 22)
+    view = to_view(UrlState(as_of=dt.date(2024, 6, 1), window="1y"), LAYERS, today)
+    assert (view.as_of, view.window_from, view.window_to) == ("2024-06-01", "2023-06-02", None)
+    assert view.event_window() == (dt.date(2023, 6, 2), dt.date(2024, 6, 1))
+    assert to_view(UrlState(), LAYERS, today).as_of == "2026-11-22"
+    assert to_view(UrlState(all_dates=True), LAYERS, today).as_of is None
+
+
+def test_step_date_clamps_to_month_end():
+    assert step_date(dt.date(2024, 3, 31), "month", -1) == dt.date(2024, 2, 29)
+    assert step_date(dt.date(2024, 2, 29), "year", 1) == dt.date(2025, 2, 28)
+    assert step_date(dt.date(2024, 1, 1), "day", -1) == dt.date(2023, 12, 31)
