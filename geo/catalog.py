@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,7 +38,7 @@ GROUP_TITLES = {
     "events": "Events",
     "user": "Your layers",
 }
-SEARCH_FIELDS = ("name", "description", "actor", "target", "operator", "outcome")
+SEARCH_FIELDS = ("name", "description", "actor", "actor_note", "target", "operator", "outcome")
 
 
 @dataclass(frozen=True)
@@ -208,13 +209,20 @@ def matches(feature: dict[str, Any], layer: Layer, view: View) -> bool:
             return False
     if view.countries and props.get("country") not in view.countries:
         return False
-    if view.actors and props.get("actor") not in view.actors:
+    if view.actors and not set(view.actors) & set(actor_parts(props.get("actor"))):
         return False
     if view.kinds and props.get("kind") not in view.kinds:
         return False
     if view.statuses and props.get("claim_status") not in view.statuses:
         return False
     return not view.query or _matches_query(props, view.query)
+
+
+def actor_parts(actor: str | None) -> list[str]:
+    """The actors named in a joint actor: 'United States and Israel' -> both."""
+    if not actor:
+        return []
+    return [part.strip() for part in re.split(r"\s+and\s+", actor) if part.strip()]
 
 
 def _matches_query(props: dict[str, Any], query: str) -> bool:

@@ -55,3 +55,15 @@ def test_bibliography_lists_each_work_once(catalog):
     urls = [w["url"] for w in works]
     assert len(urls) == len(set(urls))
     assert all(w["cited_by"] for w in works)
+
+
+def test_a_joint_actor_matches_a_filter_on_either_party(catalog):
+    israel = ids(catalog, View(actors=("Israel",)))
+    joint = {
+        f["properties"]["id"]
+        for _, f in catalog.features(View())
+        if f["properties"].get("actor") == "United States and Israel"
+    }
+    assert joint and joint <= israel
+    assert joint <= ids(catalog, View(actors=("United States",)))
+    assert "United States and Israel" not in catalog.facets()["actors"]

@@ -76,6 +76,7 @@ def _details(ctx: Context) -> None:
         ("Dates", "date_note"),
         ("Location", "location_note"),
         ("Actor", "actor"),
+        ("About the actor", "actor_note"),
         ("Target", "target"),
         ("Operator", "operator"),
         ("Relation to Iran", "relation_to_iran"),

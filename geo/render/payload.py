@@ -11,13 +11,13 @@ k    kind                                   kl   kind as a label
 dl   dates as a label ("Oct 2024")          dp   date precision, in words
 dn   date note                              lp   location precision
 ln   location note                          cn   country name
-a    actor                                  t    target
-op   operator                               u    units
-ri   relation to Iran                       st   claim status
-o    outcome                                de   description
-cl   claims: [topic, value, as_of, source]  src  source indices
-q    quotes by source index                 g    geometry
-or   origin: [lon, lat, name]
+a    actor                                  an   actor note
+t    target                                 op   operator
+u    units                                  ri   relation to Iran
+st   claim status                           o    outcome
+de   description                            src  source indices
+cl   claims: [topic, value, as_of, source]  q    quotes by source index
+g    geometry                               or   origin: [lon, lat, name]
 ==== =====================================  ==== ===========================================
 
 Nothing here is HTML: the browser puts every value on the page as text.

@@ -239,7 +239,7 @@
     labelled(box, 'Dates', f.dn);
     labelled(box, 'Where', (PRECISION_TEXT[f.lp] || f.lp) + (f.cn ? ', ' + f.cn : ''));
     labelled(box, 'Location', f.ln);
-    labelled(box, 'Actor', f.a);
+    labelled(box, 'Actor', f.a ? f.a + (f.an ? ' (' + f.an + ')' : '') : null);
     labelled(box, 'Target', f.t);
     labelled(box, 'Operator', f.op);
     labelled(box, 'Units', f.u ? f.u.join('; ') : null);
