@@ -122,12 +122,12 @@ class Catalog:
                 props = feature["properties"]
                 for key, prop in (
                     ("countries", "country"),
-                    ("actors", "actor"),
                     ("kinds", "kind"),
                     ("statuses", "claim_status"),
                 ):
                     if isinstance(props.get(prop), str):
                         values[key].add(props[prop])
+                values["actors"].update(actor_parts(props.get("actor")))
         return {key: sorted(found) for key, found in values.items()}
 
     def date_span(self) -> tuple[dt.date, dt.date]:
