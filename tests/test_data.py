@@ -1,0 +1,188 @@
+"""Data tests over layers/: what a reader relies on when they trust a point, a date or a link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import airportsdata
+import pytest
+from pyproj import Geod
+from shapely.geometry import shape
+
+from geo.countries import distance_km
+from geo.model import PartialDate
+from geo.validate import MIRROR_HOSTS, validate_paths
+from tests.helpers import LAYERS
+
+GEOD = Geod(ellps="WGS84")
+ICAO_TOLERANCE_KM = 3.0
+NAMED_SITES = {
+    "al-udeid-air-base",
+    "al-dhafra-air-base",
+    "nsa-bahrain",
+    "isa-air-base",
+    "prince-sultan-air-base",
+    "camp-arifjan",
+    "ali-al-salem-air-base",
+    "camp-buehring",
+    "ahmad-al-jaber-air-base",
+    "incirlik-air-base",
+    "izmir-air-station",
+    "ain-al-asad-air-base",
+    "erbil-air-base",
+    "al-tanf-garrison",
+    "tower-22",
+    "muwaffaq-salti-air-base",
+}
+NAMED_EVENTS = {
+    "soleimani-killing-2020",
+    "iran-missile-strike-ain-al-asad-2020",
+    "iran-missile-strike-erbil-2020",
+    "hamas-led-attack-on-israel-2023",
+    "tower-22-drone-attack-2024",
+    "us-uk-strikes-houthis-2024",
+    "operation-rough-rider-2025",
+    "damascus-consulate-strike-2024",
+    "true-promise-1-2024",
+    "true-promise-2-2024",
+    "israel-strikes-iran-2024",
+    "israel-opening-strikes-iran-2025",
+    "midnight-hammer-fordow-2025",
+    "midnight-hammer-natanz-2025",
+    "midnight-hammer-isfahan-2025",
+    "iran-missile-strike-al-udeid-2025",
+    "nord-stream-sabotage-2022",
+    "muscat-talks-2025",
+}
+NAMED_ACTORS = {
+    "Hezbollah",
+    "Hamas",
+    "Houthis (Ansar Allah)",
+    "Kata'ib Hezbollah",
+    "Syrian government",
+}
+ENDED = {
+    "ain-al-asad-air-base": "2026-01",
+    "al-tanf-garrison": "2026-02",
+    "syria-assad-government": "2024-12-08",
+}
+
+
+def load_all() -> list[tuple[str, dict]]:
+    pairs = []
+    for path in sorted(Path(LAYERS).glob("*.geojson")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        pairs += [(doc["layer"]["id"], feature) for feature in doc["features"]]
+    return pairs
+
+
+FEATURES = load_all()
+BY_ID = {f["properties"]["id"]: (layer, f) for layer, f in FEATURES}
+
+
+def test_the_validator_is_clean_on_every_layer():
+    assert [m.format() for m in validate_paths([Path(LAYERS)])] == []
+
+
+def test_ids_are_unique_across_all_layers():
+    ids = [f["properties"]["id"] for _, f in FEATURES]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_site_the_articles_name_is_there():
+    assert {i for i, (layer, _) in BY_ID.items() if layer == "us-sites"} >= NAMED_SITES
+
+
+def test_every_event_the_issue_names_is_there():
+    assert {i for i, (layer, _) in BY_ID.items() if layer == "events"} >= NAMED_EVENTS
+
+
+def test_every_regional_actor_is_there():
+    actors = {f["properties"].get("actor") for layer, f in FEATURES if layer != "events"}
+    assert actors >= NAMED_ACTORS
+
+
+def test_2026_events_are_present():
+    assert any(i.endswith("-2026") for i in BY_ID)
+
+
+@pytest.mark.parametrize("feature_id", sorted(ENDED))
+def test_ended_things_say_when(feature_id):
+    end = BY_ID[feature_id][1]["properties"].get("end", "")
+    assert end.startswith(ENDED[feature_id])
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [p for p in FEATURES if p[1]["properties"].get("icao")],
+    ids=lambda p: p[1]["properties"]["id"],
+)
+def test_airfields_match_airportsdata(pair):
+    props = pair[1]["properties"]
+    airport = airportsdata.load("ICAO")[props["icao"]]
+    lon, lat = pair[1]["geometry"]["coordinates"][:2]
+    _, _, metres = GEOD.inv(lon, lat, airport["lon"], airport["lat"])
+    assert metres / 1000 <= ICAO_TOLERANCE_KM, f"{props['id']} is {metres / 1000:.1f} km away"
+
+
+def test_every_airfield_site_has_its_icao_code_checked():
+    checked = [i for i in NAMED_SITES if BY_ID[i][1]["properties"].get("icao")]
+    assert len(checked) >= 12
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [p for p in FEATURES if p[1]["properties"].get("country")],
+    ids=lambda p: p[1]["properties"]["id"],
+)
+def test_every_feature_lies_in_its_country(pair):
+    props = pair[1]["properties"]
+    point = shape(pair[1]["geometry"]).representative_point()
+    distance = distance_km(props["country"], point.x, point.y)
+    assert distance is not None and distance <= 5.0, f"{props['id']}: {distance} km out"
+
+
+@pytest.mark.parametrize("pair", FEATURES, ids=lambda p: p[1]["properties"]["id"])
+def test_intervals_and_sources_are_consistent(pair):
+    props = pair[1]["properties"]
+    start = PartialDate.parse(props["start"])
+    if props.get("end"):
+        assert PartialDate.parse(props["end"]).last_day() >= start.first_day()
+    assert start.first_day() <= dt.date.today()
+    urls = [s["url"] for s in props["sources"]]
+    assert urls and len(urls) == len(set(urls)), "each page cited once per feature"
+    for source in props["sources"]:
+        host = urlsplit(source["url"]).hostname or ""
+        assert not any(host == m or host.endswith("." + m) for m in MIRROR_HOSTS), host
+        if source.get("published"):
+            assert (
+                PartialDate.parse(source["published"]).first_day()
+                <= PartialDate.parse(source["accessed"]).last_day()
+            )
+    if props["location_precision"] != "exact":
+        assert props.get("location_note")
+    for claim in props.get("claims", []):
+        assert claim["source"] in urls
+
+
+def test_events_that_overlap_in_time_with_sites_are_consistent():
+    # A strike on a base happens while the base is in US use.
+    for event_id, site_id in (
+        ("iran-missile-strike-al-udeid-2025", "al-udeid-air-base"),
+        ("iran-missile-strike-ain-al-asad-2020", "ain-al-asad-air-base"),
+        ("tower-22-drone-attack-2024", "tower-22"),
+    ):
+        event = BY_ID[event_id][1]["properties"]
+        site = BY_ID[site_id][1]["properties"]
+        day = PartialDate.parse(event["start"]).first_day()
+        assert PartialDate.parse(site["start"]).first_day() <= day
+        if site.get("end"):
+            assert day <= PartialDate.parse(site["end"]).last_day()
+
+
+def test_polygons_are_small_enough_to_draw_fast():
+    for path in Path(LAYERS).glob("*.geojson"):
+        assert path.stat().st_size < 200_000, path.name
