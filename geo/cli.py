@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from geo.export.command import add_export_parser
 from geo.model import Message
 
 DEFAULT_LAYERS = Path("layers")
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                 default=DEFAULT_LAYERS,
                 help="the layers folder (default: layers/)",
             )
+    add_export_parser(sub)
     return parser
 
 

@@ -129,8 +129,21 @@ def test_airfields_match_airportsdata(pair):
 
 
 def test_every_airfield_site_has_its_icao_code_checked():
-    checked = [i for i in NAMED_SITES if BY_ID[i][1]["properties"].get("icao")]
-    assert len(checked) >= 12
+    # Muwaffaq Salti is an airfield too, but airportsdata files it under "OJ40", which is not an
+    # ICAO code, and no cited page gives one; its point is still airportsdata's.
+    airfields = {
+        "al-udeid-air-base",
+        "al-dhafra-air-base",
+        "isa-air-base",
+        "prince-sultan-air-base",
+        "ali-al-salem-air-base",
+        "camp-buehring",
+        "ahmad-al-jaber-air-base",
+        "incirlik-air-base",
+        "ain-al-asad-air-base",
+        "erbil-air-base",
+    }
+    assert {i for i in NAMED_SITES if BY_ID[i][1]["properties"].get("icao")} == airfields
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,186 @@
+"""The ``export`` command: ``python -m geo export FORMAT -o FILE [options]``.
+
+geo/cli.py registers it with :func:`add_export_parser`; :func:`cmd_export` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from geo.export.data import ExportInputError
+from geo.export.view_args import ViewError, add_view_arguments, parse_size, view_from_args
+
+FORMATS = ("html", "png", "svg", "geojson", "csv", "kml", "gpkg")
+EXIT_OK, EXIT_ERRORS = 0, 1
+PROG = "python -m geo export"
+
+
+class ExportError(Exception):
+    """Input that cannot be exported; the text says what is wrong and how to fix it."""
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a view of the map as HTML, an image (PNG, SVG) or data (GeoJSON, CSV, KML, GPKG).
+
+    html is one self-contained page that works with no network; png and svg are slide-ready
+    maps; geojson is a valid layer file; csv, kml and gpkg carry every field and citation.
+    With no layer or date option every layer and every date is exported. Dates are YYYY,
+    YYYY-MM or YYYY-MM-DD; a partial --as-of or --to means its last day, a partial --from its
+    first. --filter takes country=, actor=, kind=, status= or q= (free text); repeat it to
+    combine. The file is written whole or not at all; on bad input nothing is written, one
+    line on stderr says what to fix, and the exit status is 1.
+
+    Example:
+      python -m geo export png -o map.png --as-of 2024-01-01
+      python -m geo export html -o map.html --layers us-sites,events --from 2024 --to 2025
+      python -m geo export csv -o events.csv --layers events --filter country=IQ
+      python -m geo export svg -o sites.svg --layers us-sites --size 1600x900 --title "US sites"
+    """
+    try:
+        _export(args)
+    except (ExportError, ViewError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``export`` to the CLI's subcommands, with :func:`cmd_export`'s docstring as help."""
+    doc = (cmd_export.__doc__ or "").strip()
+    summary = doc.splitlines()[0]
+    parser = subparsers.add_parser(
+        "export",
+        help=summary,
+        description=_dedent(doc),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(func=cmd_export)
+    parser.add_argument("format", choices=FORMATS, help="what to write: " + ", ".join(FORMATS))
+    parser.add_argument(
+        "-o", "--output", required=True, type=Path, metavar="FILE", help="the file to write"
+    )
+    add_view_arguments(parser)
+    parser.add_argument("--title", help="the map's title (default: one naming the date)")
+    parser.add_argument(
+        "--tiles",
+        default="none",
+        metavar="none|NAME",
+        help="html only: a web tile layer under the offline basemap (default: none, no network)",
+    )
+    parser.add_argument(
+        "--size",
+        default="1920x1080",
+        metavar="WxH",
+        help="png and svg: the image size in pixels (default: 1920x1080)",
+    )
+    parser.add_argument(
+        "--layers-dir",
+        type=Path,
+        default=Path("layers"),
+        metavar="DIR",
+        help="the layers folder (default: layers)",
+    )
+
+
+def _export(args: argparse.Namespace) -> None:
+    fmt = args.format
+    output = Path(args.output)
+    size = parse_size(args.size) if fmt in ("png", "svg") else None
+    _check_output(output)
+    catalog = _load(Path(args.layers_dir))
+    view = view_from_args(args, catalog)
+    if not any(True for _ in catalog.features(view)):
+        raise ExportError(
+            "the view shows no feature: widen the dates (--as-of, --from, --to), "
+            "remove a --filter, or choose other --layers"
+        )
+    try:
+        if fmt == "html":
+            _export_html(catalog, view, output, args.title, args.tiles)
+        elif fmt in ("png", "svg"):
+            from geo.export.images import export_image
+
+            assert size is not None
+            export_image(catalog, view, output, fmt, size=size, title=args.title)
+        else:
+            from geo.export.data import export_data
+
+            export_data(catalog, view, output, fmt, title=args.title)
+    except OSError as exc:
+        raise ExportError(_os_problem(output, exc)) from None
+    except ExportInputError as exc:
+        raise ExportError(str(exc)) from None
+
+
+def _export_html(catalog, view, output: Path, title: str | None, tiles: str) -> None:
+    try:
+        from geo.render import export_html
+    except ImportError as exc:
+        raise ExportError(
+            f"html export is not available here ({exc}); export png, svg or a data format"
+        ) from None
+    try:
+        from geo.render import TILES
+    except ImportError:
+        TILES = None
+    if TILES is not None and tiles not in TILES:
+        raise ExportError(f"--tiles {tiles!r} is unknown: use one of {', '.join(TILES)}")
+    text = export_html(catalog, view, title=title, tiles=tiles)
+    from geo.io import write_atomic
+
+    write_atomic(output, text)
+
+
+def _load(folder: Path):
+    from geo.catalog import load_catalog
+
+    if not folder.is_dir():
+        raise ExportError(
+            f"layers folder {str(folder)!r} not found: run from the repository's root or pass "
+            "--layers-dir DIR"
+        )
+    catalog = load_catalog(folder)
+    if catalog.messages:
+        files = sorted({message.file for message in catalog.messages})
+        raise ExportError(
+            f"{len(files)} layer file(s) have errors ({', '.join(files)}): run python -m geo "
+            f"validate {folder} and fix them, so that the export shows every layer"
+        )
+    if not catalog.layers:
+        raise ExportError(f"no layer files in {str(folder)!r}: pass --layers-dir DIR")
+    return catalog
+
+
+def _check_output(output: Path) -> None:
+    """Refuse early a path that cannot be written, before any drawing."""
+    folder = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        raise ExportError(f"{str(output)!r} is a folder: give a file name, e.g. {output}/map.png")
+    if not folder.exists():
+        raise ExportError(
+            f"cannot write {str(output)!r}: folder {str(folder)!r} does not exist; create it "
+            "(mkdir -p) or choose another -o"
+        )
+    if not folder.is_dir():
+        raise ExportError(
+            f"cannot write {str(output)!r}: {str(folder)!r} is not a folder; choose another -o"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK) or (
+        output.exists() and not os.access(output, os.W_OK)
+    ):
+        raise ExportError(
+            f"cannot write {str(output)!r}: permission denied; choose a folder you can write to"
+        )
+
+
+def _os_problem(output: Path, exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return f"cannot write {str(output)!r}: {reason}; choose a folder you can write to with -o"
+
+
+def _dedent(doc: str) -> str:
+    lines = doc.splitlines()
+    return "\n".join(line[4:] if line.startswith("    ") else line for line in lines)

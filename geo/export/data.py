@@ -1,0 +1,361 @@
+"""Data files of a view: GeoJSON, CSV, KML and GeoPackage.
+
+- ``geojson``: one valid layer file (``python -m geo validate`` passes it) with the layer id
+  ``export`` in the group ``user``, whose title and description say what the view is, and the
+  view's features unchanged, every citation field included. Written in the canonical form.
+- ``csv``: one row per feature, every field flattened to text; see :func:`write_csv`.
+- ``kml`` and ``gpkg``: written by GDAL through pyogrio, with the same flattened text columns.
+  KML sets each placemark's name and description; the GeoPackage holds one table named after
+  the view.
+
+Every writer is atomic: the file appears whole or not at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from geo.catalog import Catalog, View, bibliography
+from geo.export.view_args import default_title, describe_view, view_slug
+from geo.io import write_atomic
+from geo.model import Layer
+
+DATA_FORMATS = ("geojson", "csv", "kml", "gpkg")
+EXPORT_COLOR = "#1f4e9c"
+SOURCE_FIELDS = (
+    "title",
+    "publisher",
+    "url",
+    "archive_url",
+    "published",
+    "accessed",
+    "quote",
+    "note",
+)
+CLAIM_FIELDS = ("topic", "value", "as_of", "source")
+ORIGIN_FIELDS = ("name", "longitude", "latitude", "location_precision", "location_note")
+# The columns every row has, in order; sources and claims follow, numbered.
+BASE_COLUMNS = (
+    "id",
+    "layer",
+    "name",
+    "kind",
+    "start",
+    "end",
+    "date_note",
+    "location_precision",
+    "location_note",
+    "country",
+    "actor",
+    "target",
+    "claim_status",
+    "outcome",
+    "operator",
+    "units",
+    "icao",
+    "relation_to_iran",
+    "description",
+    "longitude",
+    "latitude",
+    "geometry_type",
+    "geometry_wkt",
+    *(f"origin_{key}" for key in ORIGIN_FIELDS),
+)
+# Properties that have their own column or columns; any others get a column of their own.
+_HANDLED = set(BASE_COLUMNS) | {"sources", "claims", "origin"}
+# A cell starting with one of these is read as a formula by spreadsheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NUMERIC_COLUMNS = frozenset({"longitude", "latitude", "origin_longitude", "origin_latitude"})
+
+
+class ExportInputError(ValueError):
+    """The view or the options cannot make this export; the text says what to change."""
+
+
+class EmptyViewError(ExportInputError):
+    """The view shows no feature, so there is nothing to export."""
+
+
+def export_data(
+    catalog: Catalog, view: View, path: Path, fmt: str, title: str | None = None
+) -> None:
+    """Write the view's features to ``path`` as ``fmt`` (geojson, csv, kml or gpkg).
+
+    Raises
+    ------
+    EmptyViewError
+        When the view shows no feature.
+    OSError
+        When the file cannot be written; nothing is left behind then.
+    """
+    pairs = list(catalog.features(view))
+    if not pairs:
+        raise EmptyViewError("the view shows no feature")
+    path = Path(path)
+    if fmt == "geojson":
+        doc = geojson_document(catalog, view, pairs, title)
+        _check_layer_document(doc, path)
+        from geo.fmt import canonical_text
+
+        write_atomic(path, canonical_text(doc))
+    elif fmt == "csv":
+        write_atomic(path, csv_bytes(pairs))
+    elif fmt in ("kml", "gpkg"):
+        write_ogr(pairs, path, fmt, view_slug(view))
+    else:
+        raise ValueError(f"unknown data format {fmt!r}: use one of {', '.join(DATA_FORMATS)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# GeoJSON
+
+
+def geojson_document(
+    catalog: Catalog,
+    view: View,
+    pairs: list[tuple[Layer, dict[str, Any]]],
+    title: str | None = None,
+) -> dict[str, Any]:
+    """A layer document holding the view's features as they are in the layer files."""
+    layer_titles = []
+    for layer, _feature in pairs:
+        if layer.title not in layer_titles:
+            layer_titles.append(layer.title)
+    description = (
+        f"{describe_view(view, catalog)} Exported from the layers {', '.join(layer_titles)} "
+        f"(data version {catalog.data_version()}); every feature keeps its sources."
+    )
+    return {
+        "type": "FeatureCollection",
+        "layer": {
+            "id": "export",
+            "title": title or default_title(view),
+            "group": "user",
+            "description": description,
+            "visible": True,
+            "style": {"color": EXPORT_COLOR},
+        },
+        "features": [copy.deepcopy(feature) for _layer, feature in pairs],
+    }
+
+
+def _check_layer_document(doc: dict[str, Any], path: Path) -> None:
+    """Refuse to write a layer file the validator would reject (a title with markup, say)."""
+    import datetime as dt
+
+    from geo.validate import check_document
+
+    errors = [m for m in check_document(doc, str(path), dt.date.today()) if m.level == "error"]
+    if errors:
+        first = errors[0]
+        where = f"{first.field}: " if first.field else ""
+        raise ExportInputError(
+            f"the GeoJSON would not pass python -m geo validate: {where}{first.text}"
+            + (f" - {first.fix}" if first.fix else "")
+        )
+
+
+def geojson_text(
+    catalog: Catalog,
+    view: View,
+    pairs: list[tuple[Layer, dict[str, Any]]],
+    title: str | None = None,
+) -> str:
+    from geo.fmt import canonical_text
+
+    return canonical_text(geojson_document(catalog, view, pairs, title))
+
+
+# ---------------------------------------------------------------------------------------------
+# Flat rows, shared by CSV, KML and GeoPackage
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, list):
+        return "; ".join(t for t in (_text(item) for item in value) if t is not None)
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _number(value: float) -> str:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _representative(geometry: dict[str, Any]) -> tuple[float, float, str]:
+    from shapely.geometry import shape
+
+    geom = shape(geometry)
+    point = geom if geom.geom_type == "Point" else geom.representative_point()
+    import shapely
+
+    wkt = shapely.to_wkt(geom, rounding_precision=6, trim=True)
+    return point.x, point.y, wkt
+
+
+def flat_row(layer: Layer, feature: dict[str, Any]) -> dict[str, str | None]:
+    """The feature as one row of text cells (None where there is no value).
+
+    Sources become ``source_N_title`` ... ``source_N_note`` and claims ``claim_N_topic`` ...
+    ``claim_N_source``, numbered from 1 in the order the feature lists them.
+    """
+    props = feature["properties"]
+    row: dict[str, str | None] = {column: None for column in BASE_COLUMNS}
+    for key, value in props.items():
+        if key not in _HANDLED:
+            row[key] = _text(value)
+    for key in BASE_COLUMNS:
+        if key in props and key not in ("sources", "claims", "origin"):
+            row[key] = _text(props[key])
+    row["layer"] = layer.id
+    lon, lat, wkt = _representative(feature["geometry"])
+    row["longitude"], row["latitude"] = _number(lon), _number(lat)
+    row["geometry_type"] = feature["geometry"]["type"]
+    row["geometry_wkt"] = wkt
+    origin = props.get("origin")
+    if isinstance(origin, dict):
+        coords = origin.get("coordinates") or [None, None]
+        row["origin_name"] = _text(origin.get("name"))
+        row["origin_longitude"] = _text(coords[0])
+        row["origin_latitude"] = _text(coords[1])
+        row["origin_location_precision"] = _text(origin.get("location_precision"))
+        row["origin_location_note"] = _text(origin.get("location_note"))
+    for number, source in enumerate(props.get("sources", []), start=1):
+        for key in SOURCE_FIELDS:
+            row[f"source_{number}_{key}"] = _text(source.get(key))
+    for number, claim in enumerate(props.get("claims", []), start=1):
+        for key in CLAIM_FIELDS:
+            row[f"claim_{number}_{key}"] = _text(claim.get(key))
+    return row
+
+
+def columns_for(pairs: Iterable[tuple[Layer, dict[str, Any]]]) -> list[str]:
+    """Every column the rows need: the base ones, any extra property, then the numbered
+    source and claim columns up to the largest count."""
+    pairs = list(pairs)
+    extra: list[str] = []
+    most_sources = most_claims = 0
+    for _layer, feature in pairs:
+        props = feature["properties"]
+        for key in props:
+            if key not in _HANDLED and key not in extra:
+                extra.append(key)
+        most_sources = max(most_sources, len(props.get("sources", [])))
+        most_claims = max(most_claims, len(props.get("claims", [])))
+    columns = [*BASE_COLUMNS, *sorted(extra)]
+    for number in range(1, most_sources + 1):
+        columns += [f"source_{number}_{key}" for key in SOURCE_FIELDS]
+    for number in range(1, most_claims + 1):
+        columns += [f"claim_{number}_{key}" for key in CLAIM_FIELDS]
+    return columns
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+
+
+def defuse(value: str) -> str:
+    """Prefix a cell that a spreadsheet would run as a formula with a single quote."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def csv_bytes(pairs: list[tuple[Layer, dict[str, Any]]]) -> bytes:
+    """The rows as CSV (RFC 4180 quoting, CRLF line ends, UTF-8 with a byte-order mark so that
+    Excel reads the accents and Arabic names right; Python reads it with ``utf-8-sig``).
+
+    CSV formula injection: a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return is written with a leading single quote (``'=HYPERLINK(...)``), so that a
+    spreadsheet shows it as text instead of running it. Every other cell is the text as it is
+    in the layer file, byte for byte; the coordinate columns are numbers and never prefixed.
+    """
+    columns = columns_for(pairs)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(columns)
+    for layer, feature in pairs:
+        row = flat_row(layer, feature)
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if value is None:
+                cells.append("")
+            elif column in NUMERIC_COLUMNS:
+                cells.append(value)
+            else:
+                cells.append(defuse(value))
+        writer.writerow(cells)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------------------------------------
+# KML and GeoPackage, through GDAL
+
+
+def _driver(fmt: str) -> tuple[str, dict[str, str]]:
+    """GDAL's own KML writer (not LIBKML, which turns fields named begin, end or timestamp into
+    KML time elements and so changes them): every column stays a text field."""
+    if fmt == "gpkg":
+        return "GPKG", {}
+    return "KML", {"NameField": "name", "DescriptionField": "description"}
+
+
+# KML readers (LIBKML, so QGIS and pyogrio) take fields named id, begin, end and timestamp as
+# KML elements, and rename ours; KML files carry these columns under other names.
+KML_RENAMES = {"id": "feature_id", "start": "start_date", "end": "end_date"}
+
+
+def geodataframe(pairs: list[tuple[Layer, dict[str, Any]]], renames: dict[str, str] | None = None):
+    """The rows as a GeoDataFrame in WGS84 with one text column per flattened field."""
+    import geopandas as gpd
+    from shapely.geometry import shape
+
+    renames = renames or {}
+    columns = columns_for(pairs)
+    rows = [flat_row(layer, feature) for layer, feature in pairs]
+    data = {renames.get(column, column): [row.get(column) for row in rows] for column in columns}
+    geometry = [shape(feature["geometry"]) for _layer, feature in pairs]
+    frame = gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326", dtype=object)
+    return frame
+
+
+def write_ogr(pairs: list[tuple[Layer, dict[str, Any]]], path: Path, fmt: str, table: str) -> None:
+    """Write KML or GeoPackage with GDAL into a temporary folder next to ``path``, then move the
+    file into place in one rename, so that a failed write leaves nothing behind.
+
+    The file holds one layer (the GeoPackage's one table, the KML's one folder) named ``table``.
+    KML columns are renamed as :data:`KML_RENAMES` says.
+    """
+    driver, options = _driver(fmt)
+    frame = geodataframe(pairs, KML_RENAMES if fmt == "kml" else None)
+    path = Path(path)
+    folder = tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        tmp = Path(folder) / f"export.{fmt}"
+        frame.to_file(tmp, driver=driver, engine="pyogrio", layer=table, dataset_options=options)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def cited_works(catalog: Catalog, view: View) -> int:
+    """How many distinct works the view's features cite."""
+    return len(bibliography(catalog.features(view)))

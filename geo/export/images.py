@@ -1,0 +1,817 @@
+"""Slide-ready static maps of a view, PNG or SVG, drawn with matplotlib (Agg, no browser).
+
+What is on the image:
+
+- the offline basemap (``data/countries.geojson``, Natural Earth) in light grey on a light-blue sea;
+- the view's features in each layer's ``style.color``: areas filled with the layer's opacity,
+  points as the layer's marker; an event has a dark dot at its centre, and a dashed line from
+  where it was launched when the layer gives an ``origin``;
+- a location that is ``approximate``, ``stand-in`` or ``region`` is drawn hollow (points) or with
+  a dashed outline (areas and lines), so a reader never takes it for an exact position;
+- a title (given, or one naming the as-of date or window), a legend of the layers shown, the date,
+  a scale bar in km measured with :class:`pyproj.Geod` at the bar's latitude, and a footnote with
+  the number of cited works, the data version and the basemap's source.
+
+The map is an equirectangular projection with its x axis shrunk by the cosine of the middle
+latitude, so shapes look right over the region; the scale bar holds for its own latitude.
+
+The image has exactly the asked size in pixels (for SVG: the root's ``width`` and ``height``, with
+the drawing in ``viewBox`` units), uses matplotlib's bundled DejaVu Sans, and is the same bytes
+for the same view and data: the SVG hash salt and the metadata are fixed and carry no date.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from geo.catalog import Catalog, View, bibliography, is_event
+from geo.export.data import EmptyViewError
+from geo.export.view_args import default_title, filter_label, time_label
+from geo.io import write_atomic
+from geo.model import Layer
+
+IMAGE_FORMATS = ("png", "svg")
+DEFAULT_SIZE = (1920, 1080)
+SEA = "#d4e6f4"
+LAND = "#e3e3e3"
+BORDER = "#ffffff"
+COUNTRY_LABEL = "#8c8c8c"
+INK = "#1a1a1a"
+MUTED = "#555555"
+MARKERS = {"circle": "o", "square": "s", "diamond": "D", "triangle": "^"}
+MARKER_SIZE = {"o": 9.0, "s": 8.0, "D": 7.5, "^": 9.5}
+FONT = "DejaVu Sans"
+SALT = "posture-map"
+# The figure's width in inches at 1920 pixels; other sizes scale the text with the image.
+REFERENCE_INCHES = (12.8, 7.2)
+NICE_STEPS = (1, 2, 2.5, 5)
+
+
+def export_image(
+    catalog: Catalog,
+    view: View,
+    path: Path,
+    fmt: str,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    title: str | None = None,
+) -> None:
+    """Draw the view and write it to ``path`` as ``fmt`` (png or svg), atomically.
+
+    Raises
+    ------
+    EmptyViewError
+        When the view shows no feature.
+    OSError
+        When the file cannot be written; nothing is left behind then.
+    """
+    data = render_image(catalog, view, fmt, size, title)
+    write_atomic(Path(path), data)
+
+
+def render_image(
+    catalog: Catalog,
+    view: View,
+    fmt: str,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    title: str | None = None,
+    basemap_only: bool = False,
+) -> bytes:
+    """The image's bytes. ``basemap_only`` draws the frame without features (for comparisons)."""
+    if fmt not in IMAGE_FORMATS:
+        raise ValueError(f"unknown image format {fmt!r}: use png or svg")
+    pairs = list(catalog.features(view))
+    if not pairs:
+        raise EmptyViewError("the view shows no feature")
+    import matplotlib
+
+    with matplotlib.rc_context(_rc()):
+        figure = _draw(catalog, view, pairs, size, title, basemap_only)
+        buffer = io.BytesIO()
+        if fmt == "png":
+            figure.savefig(
+                buffer,
+                format="png",
+                dpi=figure.dpi,
+                metadata={"Software": SALT, "Title": _title(view, title)},
+            )
+            return buffer.getvalue()
+        figure.savefig(
+            buffer,
+            format="svg",
+            dpi=figure.dpi,
+            metadata={"Date": None, "Creator": SALT, "Title": _title(view, title)},
+        )
+    return _svg_pixel_size(buffer.getvalue(), size)
+
+
+def _rc() -> dict[str, Any]:
+    return {
+        "svg.hashsalt": SALT,
+        "svg.fonttype": "path",
+        "font.family": "sans-serif",
+        "font.sans-serif": [FONT],
+        "axes.unicode_minus": False,
+        "path.simplify": True,
+        "savefig.facecolor": "white",
+        "savefig.edgecolor": "white",
+        "savefig.bbox": None,
+        "savefig.pad_inches": 0,
+    }
+
+
+def _svg_pixel_size(svg: bytes, size: tuple[int, int]) -> bytes:
+    """Give the root element the size in pixels; the drawing keeps its viewBox in points."""
+    head, sep, rest = svg.partition(b"<svg ")
+    tag_end = rest.index(b">")
+    tag = rest[:tag_end]
+    tag = re.sub(rb'width="[^"]*"', f'width="{size[0]}"'.encode(), tag, count=1)
+    tag = re.sub(rb'height="[^"]*"', f'height="{size[1]}"'.encode(), tag, count=1)
+    return head + sep + tag + rest[tag_end:]
+
+
+def _title(view: View, title: str | None) -> str:
+    return title if title else default_title(view)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout
+
+
+def _draw(
+    catalog: Catalog,
+    view: View,
+    pairs: list[tuple[Layer, dict[str, Any]]],
+    size: tuple[int, int],
+    title: str | None,
+    basemap_only: bool,
+):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    width, height = size
+    # Text scales with the image: 1920x1080 draws at 150 dpi. A tall or square image is
+    # allowed somewhat larger text than its width alone would give.
+    dpi = max(
+        min(width / REFERENCE_INCHES[0], height / REFERENCE_INCHES[1]), min(width, height) / 10.5
+    )
+    # A hair over the exact size: Agg truncates the pixel count, and W / dpi * dpi can fall
+    # just short of W in floating point.
+    fig_w, fig_h = (width + 0.01) / dpi, (height + 0.01) / dpi
+    figure = Figure(figsize=(fig_w, fig_h), dpi=dpi, facecolor="white")
+    FigureCanvasAgg(figure)
+
+    margin = 0.3
+    header = 0.95
+    side_panel = fig_w / fig_h >= 1.25
+    footer = 0.5 if side_panel else 0.62
+    panel = 3.0 if side_panel else 0.0
+    flags = _symbol_flags(pairs) if not basemap_only else {}
+    handles, labels = _legend_entries(pairs, flags)
+    # A tall or square image has its legend under the map, in two columns.
+    below = 0.0 if side_panel else math.ceil(len(handles) / 2) * 0.24 + 0.42
+    map_box = (
+        margin / fig_w,
+        (footer + below) / fig_h,
+        (fig_w - 2 * margin - panel) / fig_w,
+        (fig_h - header - footer - below) / fig_h,
+    )
+    ax = figure.add_axes(map_box)
+    box_w_in = map_box[2] * fig_w
+    box_h_in = map_box[3] * fig_h
+    extent = _extent(pairs, view, box_w_in, box_h_in, box_w_in * dpi)
+    west, east, south, north = extent
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    ax.set_aspect("auto")
+    ax.set_facecolor(SEA)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#9aa7b2")
+        spine.set_linewidth(0.8)
+
+    # Half a pixel: simplifying the outlines by less than that changes nothing one can see,
+    # and keeps the SVG small.
+    _draw_basemap(ax, extent, tolerance=0.5 * (extent[1] - extent[0]) / (box_w_in * dpi))
+    if not basemap_only:
+        _draw_features(ax, pairs)
+    _draw_scale_bar(ax, extent)
+
+    heading = _title(view, title)
+    figure.text(
+        margin / fig_w,
+        1 - 0.22 / fig_h,
+        heading,
+        ha="left",
+        va="top",
+        fontsize=19,
+        fontweight="bold",
+        color=INK,
+    )
+    figure.text(
+        margin / fig_w,
+        1 - 0.62 / fig_h,
+        _subtitle(view, pairs, with_time=bool(title)),
+        ha="left",
+        va="top",
+        fontsize=11.5,
+        color=MUTED,
+    )
+    figure.text(
+        margin / fig_w,
+        0.16 / fig_h,
+        _footnote(catalog, pairs),
+        ha="left",
+        va="bottom",
+        fontsize=8,
+        color=MUTED,
+        wrap=True,
+    )
+    if handles:
+        if side_panel:
+            anchor = ((fig_w - panel - margin + 0.2) / fig_w, 1 - header / fig_h)
+            figure.legend(
+                handles,
+                labels,
+                loc="upper left",
+                bbox_to_anchor=anchor,
+                frameon=False,
+                fontsize=10,
+                title="Layers",
+                title_fontproperties={"weight": "bold", "size": 11},
+                alignment="left",
+                handler_map=_handler_map(),
+                borderaxespad=0,
+                labelspacing=0.8,
+            )
+        else:
+            figure.legend(
+                handles,
+                labels,
+                loc="upper left",
+                bbox_to_anchor=(margin / fig_w, (footer + below - 0.12) / fig_h),
+                ncols=2,
+                frameon=False,
+                fontsize=9,
+                title="Layers",
+                title_fontproperties={"weight": "bold", "size": 10},
+                alignment="left",
+                handler_map=_handler_map(),
+                borderaxespad=0,
+                labelspacing=0.45,
+                columnspacing=2.0,
+            )
+    return figure
+
+
+def _subtitle(view: View, pairs: list[tuple[Layer, dict[str, Any]]], with_time: bool) -> str:
+    """The date (unless the default title already names it), the filters and the counts."""
+    parts = []
+    if with_time:
+        when = time_label(view)
+        parts.append(when[0].upper() + when[1:])
+    filters = filter_label(view)
+    if filters:
+        parts.append(f"filtered by {filters}")
+    layers = {layer.id for layer, _feature in pairs}
+    count = len(pairs)
+    parts.append(
+        f"{count} feature{'s' if count != 1 else ''} in {len(layers)} "
+        f"layer{'s' if len(layers) != 1 else ''}"
+    )
+    return "  ·  ".join(parts)
+
+
+def _footnote(catalog: Catalog, pairs: list[tuple[Layer, dict[str, Any]]]) -> str:
+    works = len(bibliography(pairs))
+    return (
+        f"Sources: {works} cited work{'s' if works != 1 else ''}; see the HTML export or data "
+        f"files for the list. Data version {catalog.data_version()}. Basemap: Natural Earth. "
+        "Hollow symbols and dashed outlines: approximate, stand-in or region locations."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Extent
+
+
+def _coordinates(geometry: dict[str, Any]) -> Iterator[tuple[float, float]]:
+    def walk(value: Any) -> Iterator[tuple[float, float]]:
+        if value and isinstance(value[0], (int, float)):
+            yield float(value[0]), float(value[1])
+        else:
+            for item in value:
+                yield from walk(item)
+
+    yield from walk(geometry["coordinates"])
+
+
+def _feature_points(pairs: Iterable[tuple[Layer, dict[str, Any]]]) -> list[tuple[float, float]]:
+    """Every position of the features' geometries. Origins are left out: a bomber's home base
+    an ocean away would shrink the region to a corner; its line enters from the map's edge."""
+    points: list[tuple[float, float]] = []
+    for _layer, feature in pairs:
+        points.extend(_coordinates(feature["geometry"]))
+    return points
+
+
+def _extent(
+    pairs: list[tuple[Layer, dict[str, Any]]],
+    view: View,
+    box_w_in: float,
+    box_h_in: float,
+    box_w_px: float,
+) -> tuple[float, float, float, float]:
+    """(west, east, south, north) in degrees, filling the map box at the right aspect."""
+    if view.center is not None and view.zoom is not None:
+        # View.center is (lat, lon), as Leaflet and folium write it; a web-map zoom level z
+        # shows 360 / 2**z degrees of longitude per 256 pixels.
+        lat0, lon0 = view.center
+        span = box_w_px / 256 * 360 / 2 ** max(0, view.zoom)
+        west, east = lon0 - span / 2, lon0 + span / 2
+        south = north = lat0
+    else:
+        points = _feature_points(pairs)
+        lons = [p[0] for p in points]
+        lats = [p[1] for p in points]
+        west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+        pad_x = max((east - west) * 0.08, 1.5)
+        pad_y = max((north - south) * 0.08, 1.5)
+        west, east, south, north = west - pad_x, east + pad_x, south - pad_y, north + pad_y
+    mid_lat = max(-80.0, min(80.0, (south + north) / 2))
+    shrink = math.cos(math.radians(mid_lat))
+    want = box_w_in / box_h_in
+    cx, cy = (west + east) / 2, (south + north) / 2
+    dx, dy = (east - west) * shrink, north - south
+    if dy <= 0 or dx / dy > want:
+        dy = dx / want
+    else:
+        dx = dy * want
+    half_lon = dx / shrink / 2
+    west, east, south, north = cx - half_lon, cx + half_lon, cy - dy / 2, cy + dy / 2
+    if view.center is None:
+        west, east = _slide_inside(west, east, *_coverage()[0::2], overflow_low=True)
+        south, north = _slide_inside(south, north, *_coverage()[1::2])
+    return west, east, south, north
+
+
+def _slide_inside(
+    low: float, high: float, lower: float, upper: float, overflow_low: bool = False
+) -> tuple[float, float]:
+    """Move the span [low, high] inside [lower, upper] where it fits, so that the frame shows
+    basemap rather than the blank beyond its edge. A wider span stays where it is, or with
+    ``overflow_low`` ends at ``upper`` (west of the basemap is mostly the Atlantic, which the
+    blank sea colour shows truthfully; east of it is India)."""
+    if high - low > upper - lower:
+        if overflow_low and high > upper and low > lower - (high - low - (upper - lower)):
+            return upper - (high - low), upper
+        return low, high
+    if low < lower:
+        return lower, lower + (high - low)
+    if high > upper:
+        return upper - (high - low), upper
+    return low, high
+
+
+# ---------------------------------------------------------------------------------------------
+# Basemap
+
+
+@lru_cache(maxsize=1)
+def _countries() -> list[tuple[str, Any]]:
+    from shapely.geometry import shape
+
+    from geo.countries import COUNTRIES_FILE
+
+    doc = json.loads(COUNTRIES_FILE.read_text(encoding="utf-8"))
+    shapes = []
+    for feature in doc["features"]:
+        shapes.append((feature["properties"].get("name") or "", shape(feature["geometry"])))
+    return shapes
+
+
+@lru_cache(maxsize=1)
+def _coverage() -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the basemap: the region data/countries.geojson was cut to."""
+    bounds = [geom.bounds for _name, geom in _countries()]
+    return (
+        min(b[0] for b in bounds),
+        min(b[1] for b in bounds),
+        max(b[2] for b in bounds),
+        max(b[3] for b in bounds),
+    )
+
+
+def _polygon_path(geom: Any):
+    """A matplotlib Path for a Polygon or MultiPolygon, holes included; None when empty."""
+    import numpy as np
+    from matplotlib.path import Path as MplPath
+
+    vertices, codes = [], []
+    for polygon in _polygons(geom):
+        for ring in (polygon.exterior, *polygon.interiors):
+            xy = np.asarray(ring.coords)[:, :2]
+            if len(xy) < 3:
+                continue
+            ring_codes = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            ring_codes[0] = MplPath.MOVETO
+            ring_codes[-1] = MplPath.CLOSEPOLY
+            vertices.append(xy)
+            codes.append(ring_codes)
+    if not vertices:
+        return None
+    return MplPath(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _polygons(geom: Any) -> Iterator[Any]:
+    if geom.is_empty:
+        return
+    if geom.geom_type == "Polygon":
+        yield geom
+    elif hasattr(geom, "geoms"):
+        for part in geom.geoms:
+            yield from _polygons(part)
+
+
+def _draw_basemap(ax: Any, extent: tuple[float, float, float, float], tolerance: float) -> None:
+    from matplotlib.collections import PathCollection
+    from shapely.geometry import box
+
+    west, east, south, north = extent
+    frame = box(west - 1, south - 1, east + 1, north + 1)
+    view_area = (east - west) * (north - south)
+    paths, labels = [], []
+    for name, geom in _countries():
+        if not geom.intersects(frame):
+            continue
+        clipped = geom.intersection(frame).simplify(tolerance, preserve_topology=True)
+        path = _polygon_path(clipped)
+        if path is None:
+            continue
+        paths.append(path)
+        inside = geom.intersection(box(west, south, east, north))
+        if name and not inside.is_empty and inside.area > view_area * 0.012:
+            point = inside.representative_point()
+            labels.append((point.x, point.y, name))
+    ax.add_collection(
+        PathCollection(
+            paths, facecolor=LAND, edgecolor=BORDER, linewidth=0.7, zorder=1, antialiased=True
+        ),
+        autolim=False,
+    )
+    for x, y, name in labels:
+        ax.text(
+            x,
+            y,
+            name.upper(),
+            fontsize=7,
+            color=COUNTRY_LABEL,
+            ha="center",
+            va="center",
+            zorder=1.5,
+            alpha=0.9,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Features
+
+
+def _style(layer: Layer) -> tuple[str, float, str]:
+    style = layer.meta.get("style", {})
+    color = style.get("color", "#333333")
+    alpha = float(style.get("fill_opacity", 0.3))
+    marker = MARKERS.get(style.get("marker", "circle"), "o")
+    return color, alpha, marker
+
+
+def _symbol_flags(pairs: list[tuple[Layer, dict[str, Any]]]) -> dict[str, bool]:
+    """Which kinds of symbol the features need, for the legend's key to them."""
+    flags = {"exact": False, "inexact": False, "event": False, "origin": False}
+    for layer, feature in pairs:
+        props = feature["properties"]
+        flags["exact" if props.get("location_precision") == "exact" else "inexact"] = True
+        if is_event(feature, layer) and "Point" in feature["geometry"]["type"]:
+            flags["event"] = True
+        if isinstance(props.get("origin"), dict) and props["origin"].get("coordinates"):
+            flags["origin"] = True
+    return flags
+
+
+def _draw_features(ax: Any, pairs: list[tuple[Layer, dict[str, Any]]]) -> None:
+    """Draw areas, then lines, then points, then events (each kind above the one before)."""
+    from matplotlib.patches import PathPatch
+    from shapely.geometry import shape
+
+    points: dict[tuple[str, bool, bool], list[tuple[float, float]]] = {}
+    layer_of: dict[str, Layer] = {}
+    for layer, feature in pairs:
+        color, alpha, marker = _style(layer)
+        props = feature["properties"]
+        exact = props.get("location_precision") == "exact"
+        event = is_event(feature, layer)
+        geom = shape(feature["geometry"])
+        kind = geom.geom_type
+        if kind in ("Polygon", "MultiPolygon"):
+            path = _polygon_path(geom)
+            if path is not None:
+                ax.add_patch(
+                    PathPatch(
+                        path,
+                        facecolor=_rgba(color, alpha),
+                        edgecolor=color,
+                        linewidth=1.3,
+                        linestyle="-" if exact else (0, (4, 2.5)),
+                        zorder=2,
+                    )
+                )
+        elif kind in ("LineString", "MultiLineString"):
+            for part in getattr(geom, "geoms", [geom]):
+                xs, ys = part.xy
+                ax.plot(
+                    xs,
+                    ys,
+                    color=color,
+                    linewidth=2.2,
+                    linestyle="-" if exact else (0, (4, 2.5)),
+                    zorder=3,
+                    solid_capstyle="round",
+                )
+        else:
+            key = (layer.id, exact, event)
+            layer_of[layer.id] = layer
+            for part in getattr(geom, "geoms", [geom]):
+                points.setdefault(key, []).append((part.x, part.y))
+        origin = props.get("origin")
+        if isinstance(origin, dict) and origin.get("coordinates"):
+            target = geom if kind == "Point" else geom.representative_point()
+            ox, oy = origin["coordinates"][:2]
+            arrow = ax.annotate(
+                "",
+                xy=(target.x, target.y),
+                xytext=(ox, oy),
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": color,
+                    "linewidth": 1.2,
+                    "linestyle": (0, (3, 2)),
+                    "shrinkA": 0,
+                    "shrinkB": 6,
+                    "mutation_scale": 10,
+                },
+                zorder=3,
+                annotation_clip=False,
+            )
+            arrow.arrow_patch.set_clip_box(ax.bbox)
+            arrow.arrow_patch.set_clip_on(True)
+            ax.plot([ox], [oy], marker="o", markersize=4, color=color, zorder=3, linestyle="none")
+    for (layer_id, exact, event), xy in sorted(points.items(), key=lambda item: item[0][2]):
+        color, _alpha, marker = _style(layer_of[layer_id])
+        _scatter(ax, xy, color, marker, exact, event)
+
+
+def _rgba(color: str, alpha: float) -> tuple[float, float, float, float]:
+    from matplotlib.colors import to_rgb
+
+    red, green, blue = to_rgb(color)
+    return red, green, blue, alpha
+
+
+def _scatter(
+    ax: Any, xy: list[tuple[float, float]], color: str, marker: str, exact: bool, event: bool
+) -> None:
+    size = MARKER_SIZE.get(marker, 9.0) * (1.15 if event else 1.0)
+    xs = [p[0] for p in xy]
+    ys = [p[1] for p in xy]
+    zorder = 5 if event else 4
+    if exact:
+        ax.scatter(
+            xs,
+            ys,
+            s=size**2,
+            marker=marker,
+            facecolors=color,
+            edgecolors="white",
+            linewidths=1.1,
+            zorder=zorder,
+        )
+    else:
+        ax.scatter(
+            xs,
+            ys,
+            s=size**2,
+            marker=marker,
+            facecolors="white",
+            edgecolors=color,
+            linewidths=2.0,
+            zorder=zorder,
+        )
+    if event:
+        ax.scatter(
+            xs,
+            ys,
+            s=(size * 0.3) ** 2,
+            marker="o",
+            facecolors=INK,
+            edgecolors="none",
+            zorder=zorder + 0.1,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Legend
+
+
+def _legend_entries(
+    pairs: list[tuple[Layer, dict[str, Any]]], flags: dict[str, bool]
+) -> tuple[list[Any], list[str]]:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = []
+    labels: list[str] = []
+    seen: dict[str, set[str]] = {}
+    order: list[Layer] = []
+    for layer, feature in pairs:
+        if layer.id not in seen:
+            seen[layer.id] = set()
+            order.append(layer)
+        kind = feature["geometry"]["type"]
+        seen[layer.id].add(
+            "area" if "Polygon" in kind else "line" if "LineString" in kind else "point"
+        )
+    for layer in order:
+        color, alpha, marker = _style(layer)
+        parts: list[Any] = []
+        if "area" in seen[layer.id]:
+            parts.append(Patch(facecolor=_rgba(color, alpha), edgecolor=color, linewidth=1.2))
+        if "line" in seen[layer.id]:
+            parts.append(Line2D([], [], color=color, linewidth=2.2))
+        if "point" in seen[layer.id]:
+            parts.append(
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker=marker,
+                    markersize=9,
+                    markerfacecolor=color,
+                    markeredgecolor="white",
+                    markeredgewidth=1.0,
+                )
+            )
+        count = sum(1 for item, _f in pairs if item.id == layer.id)
+        handles.append(parts[0] if len(parts) == 1 else tuple(parts))
+        labels.append(f"{layer.title} ({count})")
+    grey = "#6b6b6b"
+    if flags.get("exact"):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=8,
+                markerfacecolor=grey,
+                markeredgecolor="white",
+            )
+        )
+        labels.append("Exact location")
+    if flags.get("inexact"):
+        handles.append(
+            (
+                Patch(facecolor="none", edgecolor=grey, linestyle=(0, (4, 2.5)), linewidth=1.2),
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker="o",
+                    markersize=8,
+                    markerfacecolor="white",
+                    markeredgecolor=grey,
+                    markeredgewidth=2.0,
+                ),
+            )
+        )
+        labels.append("Approximate, stand-in or region")
+    if flags.get("event"):
+        handles.append(
+            (
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker="o",
+                    markersize=9,
+                    markerfacecolor="white",
+                    markeredgecolor=grey,
+                    markeredgewidth=2.0,
+                ),
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker="o",
+                    markersize=3,
+                    markerfacecolor=INK,
+                    markeredgecolor="none",
+                ),
+            )
+        )
+        labels.append("Event (dot at the centre)")
+    if flags.get("origin"):
+        handles.append(Line2D([], [], color=grey, linewidth=1.2, linestyle=(0, (3, 2))))
+        labels.append("Launched from")
+    return handles, labels
+
+
+def _handler_map() -> dict[Any, Any]:
+    from matplotlib.legend_handler import HandlerTuple
+
+    return {tuple: HandlerTuple(ndivide=None, pad=0.0)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Scale bar
+
+
+def km_per_degree_lon(lat: float) -> float:
+    """Kilometres along the parallel ``lat`` per degree of longitude, on the WGS84 ellipsoid."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    lons = [0.0 + step * 0.1 for step in range(11)]
+    return geod.line_length(lons, [lat] * len(lons)) / 1000.0
+
+
+def nice_length(km: float) -> float:
+    """The largest of 1, 2, 2.5, 5 times a power of ten that is at most ``km``."""
+    if km <= 0:
+        return 0.0
+    power = 10 ** math.floor(math.log10(km))
+    best = power
+    for step in NICE_STEPS:
+        if step * power <= km:
+            best = step * power
+    return best
+
+
+def _draw_scale_bar(ax: Any, extent: tuple[float, float, float, float]) -> None:
+    from matplotlib.patches import FancyBboxPatch, Rectangle
+
+    west, east, south, north = extent
+    width_deg, height_deg = east - west, north - south
+    lat = south + height_deg * 0.06
+    per_degree = km_per_degree_lon(lat)
+    length_km = nice_length(width_deg * 0.18 * per_degree)
+    if length_km <= 0:
+        return
+    bar_deg = length_km / per_degree
+    x1 = east - width_deg * 0.04
+    x0 = x1 - bar_deg
+    bar_h = height_deg * 0.010
+    ax.add_patch(
+        FancyBboxPatch(
+            (x0 - width_deg * 0.015, lat - height_deg * 0.022),
+            bar_deg + width_deg * 0.03,
+            height_deg * 0.075,
+            boxstyle="round,pad=0,rounding_size=0.1",
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.85,
+            zorder=6,
+        )
+    )
+    halves = 2
+    for index in range(halves):
+        ax.add_patch(
+            Rectangle(
+                (x0 + bar_deg * index / halves, lat),
+                bar_deg / halves,
+                bar_h,
+                facecolor=INK if index % 2 == 0 else "white",
+                edgecolor=INK,
+                linewidth=0.8,
+                zorder=7,
+            )
+        )
+    label = f"{length_km:g} km"
+    ax.text(x0, lat + bar_h * 1.6, "0", ha="center", va="bottom", fontsize=8, color=INK, zorder=7)
+    ax.text(x1, lat + bar_h * 1.6, label, ha="center", va="bottom", fontsize=8, color=INK, zorder=7)
+    ax.text(
+        (x0 + x1) / 2,
+        lat - bar_h * 0.6,
+        f"at {abs(lat):.0f}°{'N' if lat >= 0 else 'S'}",
+        ha="center",
+        va="top",
+        fontsize=6.5,
+        color=MUTED,
+        zorder=7,
+    )
