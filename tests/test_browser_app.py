@@ -239,3 +239,32 @@ def test_no_request_leaves_the_machine_for_code_or_styles(context, app_url):
     map_frame(page)
     assert context.recorder.outside == []
     assert any("/component/" in url for url in context.recorder.local)
+
+
+def test_downloads_carry_the_view_on_screen(context, app_url, catalog, tmp_path):
+    from geo.render import export_html
+
+    page = open_app(context, app_url)
+    page.get_by_text(re.compile(r"^Strikes and other events \(\d+\)$")).click()
+    wait_for_count(
+        page,
+        shown(catalog, as_of=TODAY.isoformat())
+        - sum(
+            1
+            for layer, _ in catalog.features(View(as_of=TODAY.isoformat()))
+            if layer.id == "events"
+        ),
+    )
+    with page.expect_download() as html_download:
+        page.get_by_role("button", name="HTML map").click()
+    html = Path(html_download.value.path()).read_text(encoding="utf-8")
+    on_screen = View(
+        layers=tuple(layer.id for layer in catalog.layers if layer.id != "events"),
+        as_of=TODAY.isoformat(),
+    )
+    assert html == export_html(catalog, on_screen)
+    with page.expect_download() as png_download:
+        page.get_by_role("button", name="PNG image").click()
+    png = Path(png_download.value.path()).read_bytes()
+    assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == 1920
+    assert context.recorder.outside == []

@@ -9,7 +9,7 @@ import streamlit as st
 from geo.app.map_component import posture_map
 from geo.app.text import md, md_link
 from geo.catalog import GROUP_TITLES, bibliography, is_event
-from geo.render import export_html
+from geo.export import FILE_FORMATS, MIME_TYPES, export_bytes
 from geo.render.payload import caption, country_name, date_precision_words, dates_label
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def map_page(ctx: Context) -> None:
         st.markdown(f"**{len(shown)}** features shown · {md(caption(ctx.view))}")
         click = posture_map(ctx.catalog, ctx.view, tiles=ctx.tiles)
         _take_click(click)
-        _downloads(ctx)
+        _downloads(ctx, len(shown))
     with right:
         _details(ctx)
 
@@ -45,15 +45,34 @@ def _take_click(click: dict[str, Any] | None) -> None:
         st.rerun()
 
 
-def _downloads(ctx: Context) -> None:
-    catalog, view, tiles = ctx.catalog, ctx.view.with_(selected=None), ctx.tiles
-    st.download_button(
-        "Download this view (HTML)",
-        lambda: export_html(catalog, view, tiles=tiles),
-        file_name="posture-map.html",
-        mime="text/html",
-        help="One file with everything inlined: it works with no network.",
-    )
+def _downloads(ctx: Context, count: int) -> None:
+    """Download buttons for the view on screen; each file is made only when it is clicked."""
+    catalog, view = ctx.catalog, ctx.view.with_(selected=None)
+    labels = {
+        "html": "HTML map",
+        "png": "PNG image",
+        "svg": "SVG image",
+        "geojson": "GeoJSON",
+        "csv": "CSV",
+        "kml": "KML",
+        "gpkg": "GeoPackage",
+    }
+    st.caption("Download this view (the same files as `python -m geo export`):")
+    columns = st.columns(len(FILE_FORMATS))
+    for column, fmt in zip(columns, FILE_FORMATS, strict=True):
+        column.download_button(
+            labels[fmt],
+            _deferred(catalog, view, fmt),
+            file_name=f"posture-map.{fmt}",
+            mime=MIME_TYPES[fmt],
+            key=f"download-{fmt}",
+            disabled=count == 0,
+            help="A self-contained page that works with no network." if fmt == "html" else None,
+        )
+
+
+def _deferred(catalog: Any, view: Any, fmt: str) -> Any:
+    return lambda: export_bytes(catalog, view, fmt)
 
 
 def _details(ctx: Context) -> None:

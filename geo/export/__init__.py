@@ -11,17 +11,49 @@ Heavy libraries (matplotlib, geopandas, pyogrio) are imported inside the functio
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from geo.catalog import Catalog, View
 from geo.export.data import DATA_FORMATS, EmptyViewError, export_data
 from geo.export.images import IMAGE_FORMATS, export_image, render_image
 from geo.export.view_args import ViewError, view_from_args
 
 __all__ = [
     "DATA_FORMATS",
+    "FILE_FORMATS",
     "IMAGE_FORMATS",
     "EmptyViewError",
     "ViewError",
+    "export_bytes",
     "export_data",
     "export_image",
     "render_image",
     "view_from_args",
 ]
+
+FILE_FORMATS = ("html", *IMAGE_FORMATS, *DATA_FORMATS)
+MIME_TYPES = {
+    "html": "text/html",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "geojson": "application/geo+json",
+    "csv": "text/csv",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "gpkg": "application/geopackage+sqlite3",
+}
+
+
+def export_bytes(catalog: Catalog, view: View, fmt: str, title: str | None = None) -> bytes:
+    """The bytes of an export of ``view``, for a download button: the same files the
+    ``export`` command writes."""
+    if fmt == "html":
+        from geo.render import export_html
+
+        return export_html(catalog, view, title=title).encode("utf-8")
+    if fmt in IMAGE_FORMATS:
+        return render_image(catalog, view, fmt, title=title)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"export.{fmt}"
+        export_data(catalog, view, path, fmt, title)
+        return path.read_bytes()
