@@ -156,7 +156,7 @@ def validate_paths(paths: Iterable[Path], today: dt.date | None = None) -> list[
             messages.append(exc.message)
             continue
         file_messages = check_document(doc, str(path), today)
-        file_messages += _duplicate_ids(doc, str(path), seen_ids)
+        file_messages += duplicate_ids(doc, str(path), seen_ids)
         messages += sorted(locate(file_messages, text), key=lambda m: m.line or 0)
     return messages
 
@@ -174,7 +174,7 @@ def validate_bytes(
     except ReadError as exc:
         return None, [exc.message]
     messages = check_document(doc, name, today)
-    messages += _duplicate_ids(doc, name, {})
+    messages += duplicate_ids(doc, name, {})
     return doc, sorted(locate(messages, text), key=lambda m: m.line or 0)
 
 
@@ -958,7 +958,7 @@ def _did_you_mean(name: str, options: Iterable[str], otherwise: str) -> str:
     return f"did you mean {close[0]!r}?" if close else otherwise
 
 
-def _duplicate_ids(doc: Any, file: str, seen: dict[str, tuple[str, int | None]]) -> list[Message]:
+def duplicate_ids(doc: Any, file: str, seen: dict[str, tuple[str, int | None]]) -> list[Message]:
     messages = []
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list):

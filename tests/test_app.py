@@ -127,3 +127,12 @@ def test_the_every_date_switch(catalog):
     app.checkbox(key="all_dates").check().run()
     assert shown_count(app) == expected(catalog)
     assert param(app, "asof") == ["all"]
+
+
+def test_play_steps_forward_until_today():
+    start_date = TODAY - dt.timedelta(days=40)
+    app = start(asof=start_date.isoformat())
+    app.selectbox(key="step_unit").set_value("month").run()
+    app.toggle(key="playing").set_value(True).run(timeout=60)
+    assert not app.exception
+    assert app.date_input(key="as_of").value == TODAY

@@ -16,7 +16,7 @@ from typing import Any
 
 from geo.catalog import Catalog, layer_from_document
 from geo.model import Layer, Message
-from geo.validate import check_document, validate_bytes
+from geo.validate import check_document, duplicate_ids, validate_bytes
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_FEATURES = 5000
@@ -123,6 +123,7 @@ def _csv_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Mess
             )
         ]
     features: list[dict[str, Any]] = []
+    rows: list[int] = []  # the CSV row of each feature, for messages
     messages: list[Message] = []
     stem = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-") or "upload"
     for number, row in enumerate(reader, start=2):
@@ -161,6 +162,7 @@ def _csv_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Mess
         for key in ("published", "quote"):
             if row.get(f"source_{key}"):
                 props["sources"][0][key] = row[f"source_{key}"]
+        rows.append(number)
         features.append(
             {
                 "type": "Feature",
@@ -169,10 +171,9 @@ def _csv_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Mess
             }
         )
     doc = {"type": "FeatureCollection", "layer": _user_meta(name), "features": features}
-    for message in check_document(doc, name, today):
-        row_number = (
-            message.path[1] + 2 if len(message.path) > 1 and message.path[0] == "features" else None
-        )
+    for message in check_document(doc, name, today) + duplicate_ids(doc, name, {}):
+        path = message.path
+        line = rows[path[1]] if len(path) > 1 and path[0] == "features" else None
         messages.append(
             Message(
                 message.level,
@@ -180,7 +181,7 @@ def _csv_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Mess
                 name,
                 message.text,
                 message.fix,
-                line=row_number,
+                line=line,
                 feature=message.feature,
                 field=message.field,
             )

@@ -1,0 +1,97 @@
+"""Bring your own layer: uploads go through the validator and say exactly what is wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from geo.app.upload import CSV_REQUIRED, MAX_UPLOAD_BYTES, load_upload
+from geo.catalog import load_catalog
+from tests.helpers import LAYERS, SOURCE, feature, layer_doc
+
+HEADER = ",".join(CSV_REQUIRED) + ",country,kind"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog(Path(LAYERS))
+
+
+def csv_row(name="Site", lat="25.1173", lon="51.315", start="2020", country="QA"):
+    return (
+        f'"{name}",{lat},{lon},{start},"{SOURCE["title"]}",{SOURCE["publisher"]},'
+        f"{SOURCE['url']},{SOURCE['accessed']},{country},air-base"
+    )
+
+
+def test_a_good_csv_becomes_a_user_layer(catalog):
+    raw = "\n".join([HEADER, csv_row("One"), csv_row("Two, with a comma")]).encode()
+    layer, messages = load_upload("my sites.csv", raw, catalog)
+    assert messages == []
+    assert layer.group == "user" and layer.id == "user-my-sites"
+    assert [f["properties"]["name"] for f in layer.features] == ["One", "Two, with a comma"]
+    assert layer.features[0]["geometry"]["coordinates"] == [51.315, 25.1173]
+
+
+def test_csv_missing_columns_are_named(catalog):
+    layer, messages = load_upload("x.csv", b"name,latitude\nA,1\n", catalog)
+    assert layer is None
+    assert "missing column(s) longitude, start, source_title" in messages[0].format()
+
+
+def test_csv_errors_point_at_the_row(catalog):
+    raw = "\n".join(
+        [
+            HEADER,
+            csv_row(),
+            csv_row(lat="north"),
+            csv_row(start="2023-02-29"),
+            csv_row(name="<script>x</script>"),
+        ]
+    ).encode()
+    layer, messages = load_upload("x.csv", raw, catalog)
+    assert layer is None
+    texts = [m.format() for m in messages]
+    assert "x.csv:3: latitude and longitude must be numbers" in texts[0]
+    assert any(t.startswith("x.csv:4: ") and "does not exist" in t for t in texts)
+    assert any(t.startswith("x.csv:5: ") and "HTML markup" in t for t in texts)
+
+
+def test_swapped_csv_coordinates_are_caught(catalog):
+    raw = "\n".join([HEADER, csv_row(lat="51.315", lon="25.1173")]).encode()
+    _, messages = load_upload("x.csv", raw, catalog)
+    assert "latitude and longitude look swapped" in messages[0].format()
+
+
+def test_a_plain_feature_collection_gets_layer_metadata(catalog):
+    doc = layer_doc(feature("mine-1"))
+    del doc["layer"]
+    layer, messages = load_upload("drawn.geojson", json.dumps(doc).encode(), catalog)
+    assert messages == [] and layer.id == "user-drawn" and layer.group == "user"
+
+
+def test_ids_that_clash_with_the_repository_are_refused(catalog):
+    doc = layer_doc(feature("al-udeid-air-base"))
+    layer, messages = load_upload("x.geojson", json.dumps(doc).encode(), catalog)
+    assert layer is None
+    assert "'al-udeid-air-base' is already used by the layer 'us-sites'" in messages[0].format()
+
+
+def test_size_limit(catalog):
+    layer, messages = load_upload("big.geojson", b" " * (MAX_UPLOAD_BYTES + 1), catalog)
+    assert layer is None and "over the upload limit" in messages[0].format()
+
+
+def test_broken_json_gets_the_validators_message(catalog):
+    layer, messages = load_upload("x.geojson", b'{"type": "FeatureCollection",', catalog)
+    assert layer is None and "not valid JSON" in messages[0].format()
+
+
+def test_duplicate_ids_in_a_csv_are_refused(catalog):
+    header = HEADER + ",id"
+    raw = "\n".join([header, csv_row() + ",same", csv_row() + ",same"]).encode()
+    layer, messages = load_upload("x.csv", raw, catalog)
+    assert layer is None
+    assert messages[0].format().startswith("x.csv:3: feature same: id: id 'same' is already used")
