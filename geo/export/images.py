@@ -629,6 +629,22 @@ def _scatter(
 # Legend
 
 
+def _dot(size: float, face: str, edge: str, width: float = 1.0, marker: str = "o") -> Any:
+    """A legend handle that is one marker."""
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=marker,
+        markersize=size,
+        markerfacecolor=face,
+        markeredgecolor=edge,
+        markeredgewidth=width,
+    )
+
+
 def _legend_entries(
     pairs: list[tuple[Layer, dict[str, Any]]], flags: dict[str, bool]
 ) -> tuple[list[Any], list[str]]:
@@ -655,74 +671,27 @@ def _legend_entries(
         if "line" in seen[layer.id]:
             parts.append(Line2D([], [], color=color, linewidth=2.2))
         if "point" in seen[layer.id]:
-            parts.append(
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker=marker,
-                    markersize=9,
-                    markerfacecolor=color,
-                    markeredgecolor="white",
-                    markeredgewidth=1.0,
-                )
-            )
+            parts.append(_dot(9, color, "white", width=1.0, marker=marker))
         count = sum(1 for item, _f in pairs if item.id == layer.id)
         handles.append(parts[0] if len(parts) == 1 else tuple(parts))
         labels.append(f"{layer.title} ({count})")
     grey = "#6b6b6b"
     if flags.get("exact"):
-        handles.append(
-            Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker="o",
-                markersize=8,
-                markerfacecolor=grey,
-                markeredgecolor="white",
-            )
-        )
+        handles.append(_dot(8, grey, "white"))
         labels.append("Exact location")
     if flags.get("inexact"):
         handles.append(
             (
                 Patch(facecolor="none", edgecolor=grey, linestyle=(0, (4, 2.5)), linewidth=1.2),
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker="o",
-                    markersize=8,
-                    markerfacecolor="white",
-                    markeredgecolor=grey,
-                    markeredgewidth=2.0,
-                ),
+                _dot(8, "white", grey, width=2.0),
             )
         )
         labels.append("Approximate, stand-in or region")
     if flags.get("event"):
         handles.append(
             (
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker="o",
-                    markersize=9,
-                    markerfacecolor="white",
-                    markeredgecolor=grey,
-                    markeredgewidth=2.0,
-                ),
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker="o",
-                    markersize=3,
-                    markerfacecolor=INK,
-                    markeredgecolor="none",
-                ),
+                _dot(9, "white", grey, width=2.0),
+                _dot(3, INK, "none"),
             )
         )
         labels.append("Event (dot at the centre)")
