@@ -213,6 +213,8 @@ def test_an_upload_with_script_like_text_is_shown_as_text(context, app_url, tmp_
     doc = layer_doc(
         feature("mine-2", name=payload, description=payload, lon=47.58, lat=24.06, country="SA")
     )
+    title = "**Bold** [link](javascript:window.top.__pwned=3) `code` _x_"
+    doc["layer"]["title"] = title
     path = tmp_path / "mine2.geojson"
     path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     page = open_app(context, app_url)
@@ -220,7 +222,9 @@ def test_an_upload_with_script_like_text_is_shown_as_text(context, app_url, tmp_
     upload(page, path)
     wait_for_count(page, before + 1)
     sidebar = page.locator("[data-testid='stSidebar']")
-    assert "Your layers\n\nTest layer (1)" in sidebar.inner_text()
+    assert f"Your layers\n\n{title} (1)" in sidebar.inner_text()
+    assert sidebar.locator("a[href^='javascript']").count() == 0
+    assert sidebar.locator("strong, i, code").filter(has_text=re.compile("Bold|x|code")).count() == 0
     map_frame(page).evaluate("window.posture.byId['mine-2'].drawn[0].openPopup(); null")
     popup = map_frame(page).locator(".posture-popup")
     assert popup.locator("h3").inner_text() == payload

@@ -20,6 +20,7 @@ from geo.app.state import (
     to_params,
     to_view,
 )
+from geo.app.text import md
 from geo.app.upload import (
     CSV_OPTIONAL,
     CSV_REQUIRED,
@@ -81,7 +82,7 @@ def run() -> None:
     view = to_view(state, default_layers, dt.date.today())
     ctx = Context(catalog, view, state, state.tiles)
     for message in base.messages:
-        st.error(f"A layer file was left out: {message.format()}")
+        st.error(f"A layer file was left out: {md(message.format())}")
 
     def map_page() -> None:
         pages.map_page(ctx)
@@ -149,7 +150,7 @@ def _sidebar(catalog: Catalog, base: Catalog) -> UrlState:
                 continue
             st.caption(GROUP_TITLES[group])
             for layer in members:
-                st.checkbox(f"{layer.title} ({len(layer.features)})", key=f"layer:{layer.id}")
+                st.checkbox(f"{md(layer.title)} ({len(layer.features)})", key=f"layer:{layer.id}")
         st.header("Time")
         st.checkbox("Show every date (ignore the as-of date)", key="all_dates")
         span_start, _ = catalog.date_span()
@@ -256,13 +257,13 @@ def _upload_box(base: Catalog) -> None:
                 st.session_state["upload_ok"] = None
             st.rerun()
         if st.session_state.get("upload_ok"):
-            st.success(st.session_state["upload_ok"])
+            st.success(md(st.session_state["upload_ok"]))
         problems = st.session_state.get("upload_messages") or []
         if problems and not st.session_state.get("upload_ok"):
             st.error(f"The file was refused: {len(problems)} problem(s).")
             st.code("\n".join(problems), language=None, wrap_lines=True)
         elif problems:
-            st.warning("\n".join(problems))
+            st.code("\n".join(problems), language=None, wrap_lines=True)
 
 
 def _step(direction: int) -> None:
