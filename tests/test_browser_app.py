@@ -224,7 +224,9 @@ def test_an_upload_with_script_like_text_is_shown_as_text(context, app_url, tmp_
     sidebar = page.locator("[data-testid='stSidebar']")
     assert f"Your layers\n\n{title} (1)" in sidebar.inner_text()
     assert sidebar.locator("a[href^='javascript']").count() == 0
-    assert sidebar.locator("strong, i, code").filter(has_text=re.compile("Bold|x|code")).count() == 0
+    assert (
+        sidebar.locator("strong, i, code").filter(has_text=re.compile("Bold|x|code")).count() == 0
+    )
     map_frame(page).evaluate("window.posture.byId['mine-2'].drawn[0].openPopup(); null")
     popup = map_frame(page).locator(".posture-popup")
     assert popup.locator("h3").inner_text() == payload
@@ -235,11 +237,19 @@ def test_an_upload_with_script_like_text_is_shown_as_text(context, app_url, tmp_
     assert context.recorder.outside == []
 
 
-def test_no_request_leaves_the_machine_for_code_or_styles(context, app_url):
+def test_no_request_leaves_the_machine_for_code_or_styles(context, app_url, catalog):
+    from geo.catalog import bibliography
+
     page = open_app(context, app_url)
-    for name in ("Features", "Sources", "About", "Map"):
-        page.get_by_role("link", name=name).first.click()
-        page.wait_for_load_state("networkidle")
+    today = View(as_of=TODAY.isoformat())
+    page.get_by_role("link", name="Features").first.click()
+    page.get_by_text(f"{shown(catalog, as_of=TODAY.isoformat())} features shown").wait_for()
+    page.get_by_role("link", name="Sources").first.click()
+    works = len(bibliography(catalog.features(today)))
+    page.get_by_text(f"{works} cited works behind").wait_for()
+    page.get_by_role("link", name="About").first.click()
+    page.get_by_text("Data licence.").wait_for()
+    page.get_by_role("link", name="Map").first.click()
     map_frame(page)
     assert context.recorder.outside == []
     assert any("/component/" in url for url in context.recorder.local)
