@@ -184,7 +184,11 @@ def test_a_shared_url_opens_the_same_view(context, browser, app_url, catalog):
         )
         assert center[2] == 8 and abs(center[0] - 26.2) < 0.01 and abs(center[1] - 50.6) < 0.01
         other.get_by_role("heading", name="Prince Sultan Air Base").wait_for(timeout=15000)
-        assert frame.locator(".posture-popup h3").inner_text() == "Prince Sultan Air Base"
+        assert frame.evaluate("window.posture.selected") == "prince-sultan-air-base"
+        weights = frame.evaluate(
+            "window.posture.byId['prince-sultan-air-base'].drawn.map(d => d.options.weight)"
+        )
+        assert set(weights) == {4}
     finally:
         fresh.close()
 

@@ -55,7 +55,7 @@ def _downloads(ctx: Context, count: int) -> None:
         "geojson": "GeoJSON",
         "csv": "CSV",
         "kml": "KML",
-        "gpkg": "GeoPackage",
+        "gpkg": "GPKG",
     }
     st.caption("Download this view (the same files as `python -m geo export`):")
     columns = st.columns(len(FILE_FORMATS))

@@ -106,7 +106,7 @@
         return;
       }
       if (event.data.posture === 'show') { self.show(event.data.payload, event.data.keepView); }
-      if (event.data.posture === 'highlight') { self.highlight(event.data.id, false); }
+      if (event.data.posture === 'highlight') { self.highlight(event.data.id); }
       if (event.data.posture === 'setView' && typeof event.data.zoom === 'number') {
         map.setView([event.data.lat, event.data.lng], event.data.zoom, { animate: false });
       }
@@ -154,7 +154,7 @@
         this.map.fitBounds(payload.bounds, { padding: [20, 20], maxZoom: 9, animate: false });
       }
     }
-    if (payload.selected && this.byId[payload.selected]) { this.highlight(payload.selected, false); }
+    if (payload.selected && this.byId[payload.selected]) { this.highlight(payload.selected); }
     this.map.getContainer().setAttribute('data-feature-count', String(payload.count));
     this.map.getContainer().setAttribute('data-ready', '1');
   };
@@ -195,6 +195,7 @@
       }
     }
     drawn.forEach(function (item) {
+      item.postureWeight = (item.options && item.options.weight) || 1.5;
       item.bindTooltip(function () { return el('span', null, feature.n); }, { sticky: true });
       item.bindPopup(function () { return self.popup(layer, feature); }, { maxWidth: 380, maxHeight: 420 });
       item.on('click', function () { self.select(feature.i); });
@@ -204,14 +205,18 @@
   };
 
   PostureMap.prototype.select = function (id) {
-    this.highlight(id, true);
+    this.highlight(id);
     this.tellParent({ posture: 'select', id: id });
   };
 
-  PostureMap.prototype.highlight = function (id, fromClick) {
+  /* Mark the selected feature. A selection from a shared link or from the app opens no popup:
+     the details are beside the map, and a popup would pan away from the view the link names. */
+  PostureMap.prototype.highlight = function (id) {
     if (this.selected && this.byId[this.selected]) {
       var old = this.byId[this.selected];
-      old.drawn.forEach(function (item) { if (item.setStyle) { item.setStyle({ weight: 2 }); } });
+      old.drawn.forEach(function (item) {
+        if (item.setStyle) { item.setStyle({ weight: item.postureWeight }); }
+      });
     }
     this.selected = id;
     var entry = this.byId[id];
@@ -220,13 +225,7 @@
       if (item.setStyle) { item.setStyle({ weight: 4 }); }
       if (item.bringToFront) { item.bringToFront(); }
     });
-    if (!fromClick && entry.drawn.length) {
-      // Opened for a shared link or a selection made elsewhere: keep the view the link names.
-      var popup = entry.drawn[0].getPopup();
-      popup.options.autoPan = false;
-      entry.drawn[0].openPopup();
-      popup.options.autoPan = true;
-    }
+    this.map.getContainer().setAttribute('data-selected', id);
   };
 
   PostureMap.prototype.popup = function (layer, f) {
@@ -314,9 +313,12 @@
 
   PostureMap.prototype.addLegend = function (payload) {
     var self = this;
-    this.addControl(this.config.embedded ? 'bottomright' : 'topright', 'posture-legend',
+    // In the app the bottom left (Egypt, Sudan) is the corner the region least needs.
+    this.addControl(this.config.embedded ? 'bottomright' : 'bottomleft', 'posture-legend',
       function (div) {
-      div.appendChild(el('strong', null, 'On the map'));
+      var details = el('details');
+      details.open = true;
+      details.appendChild(el('summary', null, 'On the map'));
       var list = el('ul');
       payload.layers.forEach(function (layer) {
         var item = el('li');
@@ -327,13 +329,14 @@
           ')'));
         list.appendChild(item);
       });
-      div.appendChild(list);
-      div.appendChild(el('div', 'posture-key',
+      details.appendChild(list);
+      details.appendChild(el('div', 'posture-key',
         'Solid: exact location. Hollow, dashed: approximate, stand-in or region.'));
       if (self.config.embedded) {
-        div.appendChild(el('div', 'posture-key', payload.count + ' features · ' +
+        details.appendChild(el('div', 'posture-key', payload.count + ' features · ' +
           payload.caption));
       }
+      div.appendChild(details);
     });
   };
 
