@@ -130,20 +130,6 @@ class Catalog:
                 values["actors"].update(actor_parts(props.get("actor")))
         return {key: sorted(found) for key, found in values.items()}
 
-    def date_span(self) -> tuple[dt.date, dt.date]:
-        """The first start and the last date mentioned, for sliders."""
-        starts, ends = [], []
-        for layer in self.layers:
-            for feature in layer.features:
-                props = feature["properties"]
-                starts.append(PartialDate.parse(props["start"]).first_day())
-                last = props.get("end") or props["start"]
-                ends.append(PartialDate.parse(last).last_day())
-        if not starts:
-            today = dt.date.today()
-            return today, today
-        return min(starts), max(ends)
-
     def data_version(self) -> str:
         """A short hash of the layer files' contents: the same data, the same version."""
         digest = hashlib.sha256()
@@ -164,7 +150,17 @@ def load_catalog(folder: Path, today: dt.date | None = None) -> Catalog:
     for path in layer_files([folder]):
         layer, file_messages = load_layer(path, today)
         messages += [m for m in file_messages if m.level == "error"]
-        if layer is not None:
+        if layer is not None and layer.id in {known.id for known in layers}:
+            messages.append(
+                Message(
+                    "error",
+                    "duplicate-layer-id",
+                    str(path),
+                    f"layer id {layer.id!r} is already used by another file",
+                    "give each layer file its own layer.id",
+                )
+            )
+        elif layer is not None:
             layers.append(layer)
     order = {group: number for number, group in enumerate(GROUP_ORDER)}
     layers.sort(key=lambda layer: (order.get(layer.group, 99), layer.title))
@@ -175,7 +171,7 @@ def load_layer(path: Path, today: dt.date) -> tuple[Layer | None, list[Message]]
     try:
         doc, text = read_json_file(path)
     except ReadError as exc:
-        return None, [exc.message]
+        return None, exc.messages
     messages = check_document(doc, str(path), today)
     if any(m.level == "error" for m in messages):
         return None, locate(messages, text)

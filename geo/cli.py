@@ -72,7 +72,14 @@ def cmd_fmt(args: argparse.Namespace) -> int:
                 print(f"{'would reformat' if args.check else 'reformatted'} {path}")
         except ReadError as exc:
             failed += 1
-            print(exc.message.format() + " (file left untouched)", file=sys.stderr)
+            for message in exc.messages:
+                print(message.format() + " (file left untouched)", file=sys.stderr)
+        except OSError as exc:
+            failed += 1
+            print(
+                f"{path}: cannot write the file: {exc.strerror} (file left untouched)",
+                file=sys.stderr,
+            )
     if failed or (args.check and changed):
         return EXIT_ERRORS
     return EXIT_OK

@@ -104,7 +104,8 @@ def _canonical_feature(feature: Any) -> Any:
             ]
         if isinstance(props.get("origin"), dict):
             origin = _ordered(props["origin"], property_names("origin"))
-            origin["coordinates"] = _round(origin.get("coordinates"))
+            if "coordinates" in origin:
+                origin["coordinates"] = _round(origin["coordinates"])
             props["origin"] = origin
         out["properties"] = props
     return out

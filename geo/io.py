@@ -7,6 +7,7 @@ silently (a byte-order mark) and what would hurt the app (a huge file), each wit
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -20,11 +21,13 @@ MAX_DEPTH_HINT = "GeoJSON needs no more than a few levels of nesting"
 
 
 class ReadError(Exception):
-    """A file that cannot be read as strict JSON; ``message`` says why and where."""
+    """A file that cannot be read as strict JSON; ``messages`` say why and where (``message`` is
+    the first of them)."""
 
-    def __init__(self, message: Message) -> None:
+    def __init__(self, message: Message, more: list[Message] | None = None) -> None:
         super().__init__(message.format())
         self.message = message
+        self.messages = [message, *(more or [])]
 
 
 class _DuplicateKey(ValueError):
@@ -46,6 +49,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise _NonFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NonFinite(text)
+    return value
 
 
 def _error(name: str, code: str, text: str, fix: str, line: int | None = None) -> ReadError:
@@ -90,25 +100,23 @@ def parse_json_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> tuple
             "write a FeatureCollection (see layers/README.md) or delete the file",
         )
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        doc = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
     except _DuplicateKey as exc:
-        dupes = index_positions(text).duplicates
-        line = dupes[0][1] if dupes else None
-        raise _error(
-            name,
-            "duplicate-key",
-            f"key {exc.args[0]!r} appears twice in one object",
-            "keep one of them; JSON readers silently drop the other",
-            line,
-        ) from None
+        raise _duplicate_keys(name, text, exc.args[0]) from None
     except _NonFinite as exc:
-        line = _line_of_token(text, exc.args[0])
+        token = exc.args[0]
+        constant = token in ("NaN", "Infinity", "-Infinity")
         raise _error(
             name,
             "non-finite",
-            f"{exc.args[0]} is not valid JSON",
+            f"{token} is not valid JSON" if constant else f"{token} is too large for a number",
             "write a number, or null where there is no value",
-            line,
+            _line_of_token(text, token),
         ) from None
     except json.JSONDecodeError as exc:
         raise _error(
@@ -122,7 +130,31 @@ def parse_json_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> tuple
         raise _error(
             name, "too-deep", "JSON is nested too deeply to read", MAX_DEPTH_HINT
         ) from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise _error(
+            name,
+            "bad-number",
+            f"a number cannot be read: {str(exc).split(';')[0]}",
+            "write coordinates and figures as ordinary decimal numbers",
+        ) from None
     return doc, text
+
+
+def _duplicate_keys(name: str, text: str, first_key: str) -> ReadError:
+    """Every duplicate key, each at its own line (the parser stops at the first it meets)."""
+    found = index_positions(text).duplicates or [((first_key,), None)]
+    messages = [
+        Message(
+            "error",
+            "duplicate-key",
+            name,
+            f"key {path[-1]!r} appears twice in one object",
+            "keep one of them; JSON readers silently drop the other",
+            line=line,
+        )
+        for path, line in found
+    ]
+    return ReadError(messages[0], messages[1:])
 
 
 def _line_of_token(text: str, token: str) -> int | None:
@@ -156,12 +188,13 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     The data goes to a temporary file in the same folder, is flushed to disk, and then replaces
     ``path`` in one rename. On any error the temporary file is removed and ``path`` is untouched.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # through a symlink to the file it names
     payload = data.encode("utf-8") if isinstance(data, str) else data
     # An existing file keeps its mode; a new one gets the usual 0666 less the umask, not the
     # temporary file's 0600.
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # A short name: the target's own name may already be near the file system's limit.
+    fd, tmp = tempfile.mkstemp(prefix=".posture-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)

@@ -38,11 +38,13 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        match = PARTIAL_DATE.match(text) if isinstance(text, str) else None
+        match = PARTIAL_DATE.fullmatch(text) if isinstance(text, str) else None
         if not match:
             raise DateError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
         year, month, day = (int(g) if g else None for g in match.groups())
-        if year < 1 or (month is not None and not 1 <= month <= 12):
+        if year < 1:
+            raise DateError(f"{text!r}: there is no year 0")
+        if month is not None and not 1 <= month <= 12:
             raise DateError(f"{text!r} has no month {month}")
         if day is not None:
             last = calendar.monthrange(year, month)[1]

@@ -96,23 +96,22 @@ PATTERN_HINTS = {
     "fullDate": ("is not a full date", "write the day you read the page as YYYY-MM-DD"),
     "httpUrl": ("is not an http(s) link", "cite the page's own http:// or https:// address"),
 }
-TEXT_FIELDS_TO_SCAN = (
-    "name",
-    "description",
-    "title",
-    "publisher",
-    "quote",
-    "note",
-    "topic",
-    "value",
-    "date_note",
-    "location_note",
-    "actor",
-    "target",
-    "operator",
-    "outcome",
-    "relation_to_iran",
-)
+DATE_SHAPE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def _plain_text_fields() -> frozenset[str]:
+    """Every property the schema declares as plain text (or a list of it): the fields the
+    markup check scans, derived so that a new field cannot be forgotten."""
+    plain = "#/$defs/plainText"
+    names = set()
+    for definition_name in ("layer", "properties", "source", "claim", "origin"):
+        for name, schema in layer_schema()["$defs"][definition_name]["properties"].items():
+            if plain in (schema.get("$ref"), schema.get("items", {}).get("$ref")):
+                names.add(name)
+    return frozenset(names)
+
+
+TEXT_FIELDS_TO_SCAN = _plain_text_fields()
 
 
 @dataclass
@@ -149,14 +148,16 @@ def validate_paths(paths: Iterable[Path], today: dt.date | None = None) -> list[
     today = today or dt.date.today()
     messages: list[Message] = []
     seen_ids: dict[str, tuple[str, int | None]] = {}
+    layer_ids: dict[str, str] = {}
     for path in layer_files(paths):
         try:
             doc, text = read_json_file(path)
         except ReadError as exc:
-            messages.append(exc.message)
+            messages += exc.messages
             continue
         file_messages = check_document(doc, str(path), today)
         file_messages += duplicate_ids(doc, str(path), seen_ids)
+        file_messages += _duplicate_layer_id(doc, str(path), layer_ids)
         messages += sorted(locate(file_messages, text), key=lambda m: m.line or 0)
     return messages
 
@@ -172,10 +173,14 @@ def validate_bytes(
         else:
             doc, text = parse_json_bytes(raw, name, max_bytes)
     except ReadError as exc:
-        return None, [exc.message]
-    messages = check_document(doc, name, today)
-    messages += duplicate_ids(doc, name, {})
-    return doc, sorted(locate(messages, text), key=lambda m: m.line or 0)
+        return None, exc.messages
+    return doc, validate_parsed(doc, text, name, today)
+
+
+def validate_parsed(doc: Any, text: str, name: str, today: dt.date) -> list[Message]:
+    """Messages for a document already parsed from ``text``, with lines, in line order."""
+    messages = check_document(doc, name, today) + duplicate_ids(doc, name, {})
+    return sorted(locate(messages, text), key=lambda m: m.line or 0)
 
 
 def layer_files(paths: Iterable[Path]) -> list[Path]:
@@ -633,12 +638,21 @@ def _parse_date(
     try:
         date = PartialDate.parse(value)
     except DateError as exc:
-        if re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value):
+        if DATE_SHAPE.fullmatch(value):
             ctx.add(
                 "no-such-date",
                 (*path, key),
                 f"date {exc}",
                 "write a date that exists, at the precision the source gives",
+                feature=label,
+                field_name=name,
+            )
+        elif DATE_SHAPE.fullmatch(value.strip()):
+            ctx.add(
+                "whitespace",
+                (*path, key),
+                f"date {value!r} has a space or line break around it",
+                "write the date alone",
                 feature=label,
                 field_name=name,
             )
@@ -704,6 +718,16 @@ def _check_url(url: str, key: str, path: tuple, field_name: str, label: str, ctx
     if scheme not in ("http", "https"):
         # the schema reports the pattern; say exactly why here
         return
+    if re.search(r"\s", url):
+        # JSON Schema's "$" also matches before a final line break, so the pattern lets it in
+        ctx.add(
+            "whitespace",
+            path,
+            f"{field_name} holds a space or line break",
+            "write the address alone, with spaces encoded as %20",
+            feature=label,
+            field_name=field_name,
+        )
     host = (urlsplit(url).hostname or "").lower()
     is_archive = any(host == h or host.endswith("." + h) for h in ARCHIVE_HOSTS)
     if key == "url" and is_archive:
@@ -824,7 +848,7 @@ def _scan_markup(
     elif isinstance(value, list):
         for number, child in enumerate(value):
             _scan_markup(child, (*path, number), ctx, label, prefix, key, (*rel, number))
-    elif isinstance(value, str) and key in (*TEXT_FIELDS_TO_SCAN, "units"):
+    elif isinstance(value, str) and key in TEXT_FIELDS_TO_SCAN:
         match = MARKUP.search(value)
         if match:
             ctx.add(
@@ -990,6 +1014,27 @@ def duplicate_ids(doc: Any, file: str, seen: dict[str, tuple[str, int | None]]) 
         else:
             seen[fid] = (file, index)
     return messages
+
+
+def _duplicate_layer_id(doc: Any, file: str, seen: dict[str, str]) -> list[Message]:
+    meta = doc.get("layer") if isinstance(doc, dict) else None
+    layer_id = meta.get("id") if isinstance(meta, dict) else None
+    if not isinstance(layer_id, str):
+        return []
+    if layer_id in seen:
+        return [
+            Message(
+                "error",
+                "duplicate-layer-id",
+                file,
+                f"layer id {layer_id!r} is already used by {seen[layer_id]}",
+                "give each layer file its own layer.id",
+                field="layer.id",
+                path=("layer", "id"),
+            )
+        ]
+    seen[layer_id] = file
+    return []
 
 
 def _kind_of(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -102,3 +103,18 @@ def test_only_formatting_changes(lon, lat, name, extra):
     doc["features"][0]["properties"].update({f"x_{k}": v for k, v in extra.items()})
     out = json.loads(canonical_text(doc))
     assert _same_data(doc, out)
+
+
+def test_an_origin_without_coordinates_is_left_as_it_is():
+    doc = layer_doc(feature(origin={"name": "Somewhere", "location_precision": "exact"}))
+    once = canonical_text(doc)
+    assert '"coordinates": null' not in once
+    assert canonical_text(json.loads(once)) == once
+
+
+def test_every_repository_layer_is_a_fixed_point():
+    from tests.helpers import LAYERS
+
+    for path in sorted(Path(LAYERS).glob("*.geojson")):
+        text = path.read_text(encoding="utf-8")
+        assert canonical_text(json.loads(text)) == text, path.name

@@ -95,3 +95,35 @@ def test_duplicate_ids_in_a_csv_are_refused(catalog):
     layer, messages = load_upload("x.csv", raw, catalog)
     assert layer is None
     assert messages[0].format().startswith("x.csv:3: feature same: id: id 'same' is already used")
+
+
+def test_a_plain_feature_collection_keeps_its_own_line_numbers(catalog):
+    doc = layer_doc(feature("mine-1", start="2023-02-29"))
+    del doc["layer"]
+    text = json.dumps(doc, indent=2)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "2023-02-29" in t)
+    layer, messages = load_upload("drawn.geojson", text.encode(), catalog)
+    assert layer is None
+    assert messages[0].format().startswith(f"drawn.geojson:{line}: feature mine-1: start:")
+
+
+def test_a_layer_id_of_the_map_is_refused(catalog):
+    doc = layer_doc(feature("mine-1"), layer_id="us-sites")
+    layer, messages = load_upload("x.geojson", json.dumps(doc).encode(), catalog)
+    assert layer is None
+    assert "layer id 'us-sites' is already used by a layer of the map" in messages[0].format()
+
+
+def test_csv_rows_are_counted_as_lines_across_quoted_line_breaks(catalog):
+    raw = "\n".join([HEADER, csv_row(name="Two\nlines"), csv_row(lat="north")]).encode()
+    _, messages = load_upload("x.csv", raw, catalog)
+    assert messages[0].format().startswith("x.csv:4: latitude and longitude must be numbers")
+
+
+def test_csv_rows_with_extra_fields_or_huge_fields_get_a_message(catalog):
+    extra = "\n".join([HEADER, csv_row() + ",extra,more"]).encode()
+    _, messages = load_upload("x.csv", extra, catalog)
+    assert "x.csv:2: the row has more fields than the header" in messages[0].format()
+    huge = "\n".join([HEADER, '"' + "x" * 200_000 + '"' + csv_row()[csv_row().index(",") :]])
+    _, messages = load_upload("x.csv", huge.encode(), catalog)
+    assert "the row cannot be read" in messages[0].format()

@@ -350,3 +350,39 @@ def test_message_format_names_file_line_feature_field_and_fix():
         f"layers/x.geojson:{line}: feature bad-one: start: date '2023-02-29' does not exist: "
         "Feb 2023 has 28 days - write a date that exists, at the precision the source gives"
     )
+
+
+def test_trailing_line_breaks_are_caught_though_the_schema_lets_them_in():
+    assert "date '2024\\n' has a space or line break around it" in only(with_props(start="2024\n"))
+    assert "sources[0].url holds a space or line break" in only(
+        _source_doc(url="https://example.org/a\n")
+    )
+
+
+def test_markup_is_caught_in_every_plain_text_field():
+    text = only(with_props(actor="Iran", actor_note="<b>IRGC</b>"))
+    assert "actor_note: text holds HTML markup" in text
+
+
+def test_year_zero():
+    assert "there is no year 0" in only(with_props(start="0000"))
+
+
+def test_numbers_json_cannot_hold():
+    assert "1e999 is too large for a number" in only(b'{"type": 1e999}')
+    assert "a number cannot be read" in only(b'{"type": ' + b"1" * 5000 + b"}")
+
+
+def test_every_duplicate_key_is_reported_at_its_own_line():
+    texts, _ = messages_for(b'{"type": 1,\n"x": {"id": 1,\n"id": 2},\n"type": 3}')
+    assert [t.split(" - ")[0] for t in texts] == [
+        "layers/x.geojson:3: key 'id' appears twice in one object",
+        "layers/x.geojson:4: key 'type' appears twice in one object",
+    ]
+
+
+def test_a_layer_id_is_unique_across_files(tmp_path):
+    write_doc(tmp_path / "a.geojson", layer_doc(feature("one"), layer_id="same"))
+    write_doc(tmp_path / "b.geojson", layer_doc(feature("two"), layer_id="same"))
+    messages = [m.format() for m in validate_paths([tmp_path], today=TODAY)]
+    assert len(messages) == 1 and "layer id 'same' is already used by" in messages[0]

@@ -39,6 +39,7 @@ TILE_LABELS = {
 }
 STEP_UNITS = ("day", "month", "year")
 PLAY_DELAY_S = 1.0
+EARLIEST = dt.date(1900, 1, 1)  # the date widgets' lower bound; the data starts in 1948
 
 
 @dataclass
@@ -124,10 +125,10 @@ def _init_from_url(catalog: Catalog) -> None:
         )
         ss[f"layer:{layer.id}"] = shown
     ss["all_dates"] = state.all_dates
-    ss["as_of"] = state.as_of or dt.date.today()
+    ss["as_of"] = _clamp(state.as_of or dt.date.today())
     ss["window"] = state.window
-    ss["window_from"] = state.window_from or dt.date(2020, 1, 1)
-    ss["window_to"] = state.window_to or dt.date.today()
+    ss["window_from"] = _clamp(state.window_from or dt.date(2020, 1, 1))
+    ss["window_to"] = _clamp(state.window_to or dt.date.today())
     facets = catalog.facets()
     for key, facet in MULTI_KEYS.items():
         ss[f"filter:{key}"] = [v for v in state.filters.get(key, ()) if v in facets[facet]]
@@ -153,11 +154,10 @@ def _sidebar(catalog: Catalog, base: Catalog) -> UrlState:
                 st.checkbox(f"{md(layer.title)} ({len(layer.features)})", key=f"layer:{layer.id}")
         st.header("Time")
         st.checkbox("Show every date (ignore the as-of date)", key="all_dates")
-        span_start, _ = catalog.date_span()
         st.date_input(
             "As of",
             key="as_of",
-            min_value=min(span_start, dt.date(1940, 1, 1)),
+            min_value=EARLIEST,
             max_value=dt.date.today(),
             disabled=ss["all_dates"],
             help="Sites and areas shown are those in place on this date.",
@@ -188,8 +188,12 @@ def _sidebar(catalog: Catalog, base: Catalog) -> UrlState:
         )
         st.selectbox("Events shown", list(WINDOWS), format_func=WINDOWS.get, key="window")
         if ss["window"] == "custom":
-            st.date_input("Events from", key="window_from")
-            st.date_input("Events to", key="window_to")
+            st.date_input(
+                "Events from", key="window_from", min_value=EARLIEST, max_value=dt.date.today()
+            )
+            st.date_input(
+                "Events to", key="window_to", min_value=EARLIEST, max_value=dt.date.today()
+            )
         st.header("Filters")
         facets = catalog.facets()
         st.multiselect(
@@ -266,10 +270,15 @@ def _upload_box(base: Catalog) -> None:
             st.code("\n".join(problems), language=None, wrap_lines=True)
 
 
+def _clamp(date: dt.date) -> dt.date:
+    """A date the date widgets accept: a link may name any day, even tomorrow."""
+    return min(max(date, EARLIEST), dt.date.today())
+
+
 def _step(direction: int) -> None:
     ss = st.session_state
     moved = step_date(ss["as_of"], ss["step_unit"], direction)
-    ss["as_of"] = min(moved, dt.date.today())
+    ss["as_of"] = _clamp(moved)
 
 
 def _sync_url(state: UrlState, default_layers: list[str]) -> None:

@@ -83,7 +83,7 @@ def _details(ctx: Context) -> None:
         return
     layer, feature = found
     props = feature["properties"]
-    st.subheader(props["name"], anchor=False)
+    st.subheader(md(props["name"]), anchor=False)
     st.caption(f"{md(props['kind'].replace('-', ' ').capitalize())} · {md(layer.title)}")
     event = is_event(feature, layer)
     lines = [

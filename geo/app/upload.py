@@ -9,14 +9,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from geo.catalog import Catalog, layer_from_document
+from geo.io import ReadError, parse_json_bytes
 from geo.model import Layer, Message
-from geo.validate import check_document, duplicate_ids, validate_bytes
+from geo.validate import check_document, duplicate_ids, validate_parsed
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_FEATURES = 5000
@@ -75,6 +75,14 @@ def load_upload(
                 "split the file",
             )
         ]
+    if doc["layer"]["id"] in catalog.layer_ids():
+        return None, [
+            _message(
+                name,
+                f"layer id {doc['layer']['id']!r} is already used by a layer of the map",
+                "give your layer its own layer.id",
+            )
+        ]
     clashes = _clashing_ids(features, catalog)
     if clashes:
         return None, [
@@ -90,18 +98,17 @@ def load_upload(
 
 
 def _geojson_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Message]]:
-    doc, messages = validate_bytes(raw, name, today=today, max_bytes=MAX_UPLOAD_BYTES)
+    try:
+        doc, text = parse_json_bytes(raw, name, MAX_UPLOAD_BYTES)
+    except ReadError as exc:
+        return None, exc.messages
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" and "layer" not in doc:
-        # A plain FeatureCollection (from geojson.io, QGIS): give it layer metadata and check
-        # it again, so that only the contributor's own data can fail.
-        doc = {
-            "type": "FeatureCollection",
-            "layer": _user_meta(name),
-            **{k: v for k, v in doc.items() if k not in ("type", "name")},
-        }
-        encoded = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
-        doc, messages = validate_bytes(encoded, name, today=today)
-    elif isinstance(doc, dict) and isinstance(doc.get("layer"), dict):
+        # A plain FeatureCollection (from geojson.io, QGIS) gets layer metadata, so that only
+        # the contributor's own data can fail; its features keep their lines in the file.
+        doc.pop("name", None)
+        doc["layer"] = _user_meta(name)
+    messages = validate_parsed(doc, text, name, today)
+    if isinstance(doc, dict) and isinstance(doc.get("layer"), dict):
         doc["layer"]["group"] = "user"
     return doc, messages
 
@@ -112,7 +119,10 @@ def _csv_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Mess
     except UnicodeDecodeError:
         return None, [_message(name, "the CSV file is not UTF-8", "save it as UTF-8")]
     reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in (reader.fieldnames or [])]
+    try:
+        columns = [c.strip() for c in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        return None, [_message(name, f"the CSV header cannot be read: {exc}", "check the quoting")]
     missing = [c for c in CSV_REQUIRED if c not in columns]
     if missing:
         return None, [
@@ -123,11 +133,37 @@ def _csv_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Mess
             )
         ]
     features: list[dict[str, Any]] = []
-    rows: list[int] = []  # the CSV row of each feature, for messages
+    lines: list[int] = []  # the CSV line each feature starts on, for messages
     messages: list[Message] = []
     stem = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-") or "upload"
-    for number, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+    records = iter(reader)
+    while True:
+        line = reader.line_num + 1  # a quoted field may span lines: count from the reader
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            messages.append(
+                _message(
+                    name,
+                    f"the row cannot be read: {exc}",
+                    "check its quoting and length",
+                    line=line,
+                )
+            )
+            break
+        if None in record:
+            messages.append(
+                _message(
+                    name,
+                    "the row has more fields than the header",
+                    "quote fields that hold commas",
+                    line=line,
+                )
+            )
+            continue
+        row = {(k or "").strip(): (v or "").strip() for k, v in record.items()}
         try:
             lat, lon = float(row["latitude"]), float(row["longitude"])
         except ValueError:
@@ -136,12 +172,12 @@ def _csv_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Mess
                     name,
                     "latitude and longitude must be numbers",
                     "write decimal degrees, e.g. 25.1173",
-                    line=number,
+                    line=line,
                 )
             )
             continue
         props: dict[str, Any] = {
-            "id": row.get("id") or f"{stem}-{number - 1}",
+            "id": row.get("id") or f"{stem}-{len(features) + 1}",
             "name": row["name"],
             "kind": row.get("kind") or "other",
             "start": row["start"],
@@ -162,7 +198,7 @@ def _csv_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Mess
         for key in ("published", "quote"):
             if row.get(f"source_{key}"):
                 props["sources"][0][key] = row[f"source_{key}"]
-        rows.append(number)
+        lines.append(line)
         features.append(
             {
                 "type": "Feature",
@@ -173,7 +209,7 @@ def _csv_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Mess
     doc = {"type": "FeatureCollection", "layer": _user_meta(name), "features": features}
     for message in check_document(doc, name, today) + duplicate_ids(doc, name, {}):
         path = message.path
-        line = rows[path[1]] if len(path) > 1 and path[0] == "features" else None
+        where = lines[path[1]] if len(path) > 1 and path[0] == "features" else None
         messages.append(
             Message(
                 message.level,
@@ -181,7 +217,7 @@ def _csv_document(name: str, raw: bytes, today: dt.date) -> tuple[Any, list[Mess
                 name,
                 message.text,
                 message.fix,
-                line=line,
+                line=where,
                 feature=message.feature,
                 field=message.field,
             )

@@ -114,6 +114,7 @@ def render_image(
 def _rc() -> dict[str, Any]:
     return {
         "svg.hashsalt": SALT,
+        "text.parse_math": False,  # '$200 million' is text, not mathematics
         "svg.fonttype": "path",
         "font.family": "sans-serif",
         "font.sans-serif": [FONT],

@@ -101,6 +101,7 @@
     var self = this;
     map.on('moveend', function () { self.tellParent({ posture: 'view', lat: map.getCenter().lat,
       lng: map.getCenter().lng, zoom: map.getZoom() }); });
+    if (this.config.embedded) { return; }  // an exported page takes orders from no one
     window.addEventListener('message', function (event) {
       if (event.source !== window.parent || !event.data || typeof event.data !== 'object') {
         return;
