@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -135,7 +136,10 @@ class Catalog:
         digest = hashlib.sha256()
         for layer in sorted(self.layers, key=lambda item: item.id):
             digest.update(layer.id.encode())
-            digest.update(layer.path.read_bytes() if layer.path.exists() else b"")
+            if layer.path.is_file():
+                digest.update(layer.path.read_bytes())
+            else:  # an upload, held only in memory
+                digest.update(json.dumps(layer.features, sort_keys=True).encode())
         return digest.hexdigest()[:12]
 
 

@@ -136,3 +136,10 @@ def test_play_steps_forward_until_today():
     app.toggle(key="playing").set_value(True).run(timeout=60)
     assert not app.exception
     assert app.date_input(key="as_of").value == TODAY
+
+
+@pytest.mark.parametrize("asof", ["2099-01-01", "1850-01-01"])
+def test_a_link_dated_outside_the_date_widgets_range_opens(asof):
+    app = start(asof=asof)
+    value = app.date_input(key="as_of").value
+    assert dt.date(1900, 1, 1) <= value <= TODAY

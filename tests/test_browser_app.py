@@ -235,6 +235,10 @@ def test_an_upload_with_script_like_text_is_shown_as_text(context, app_url, tmp_
     popup = map_frame(page).locator(".posture-popup")
     assert popup.locator("h3").inner_text() == payload
     assert popup.locator("p.posture-description").inner_text() == payload
+    map_frame(page).evaluate("window.posture.select('mine-2'); null")
+    heading = page.locator("h3").filter(has_text="window.top.__pwned=1")
+    heading.wait_for(timeout=15000)
+    assert heading.inner_text() == payload
     assert page.evaluate("window.__pwned === undefined")
     assert map_frame(page).evaluate("window.__pwned === undefined")
     assert context.dialogs == []

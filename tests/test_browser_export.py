@@ -50,6 +50,7 @@ def test_popup_shows_text_exactly_and_runs_no_script(context, tmp_path):
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert "javascript:alert(1)" not in hrefs
     assert "https://example.org/a?b=1&c=2" in hrefs
+    assert "#posture-source-1" in hrefs  # the claim's citation, into the list of sources
     real = popup.locator("a[href^='https://example.org']")
     assert real.get_attribute("target") == "_blank"
     assert real.get_attribute("rel") == "noopener noreferrer"

@@ -121,3 +121,19 @@ def test_repository_layers_are_clean_and_canonical():
     result = run_cli("validate", "layers", cwd=ROOT)
     assert result.returncode == 0, result.stdout
     assert run_cli("fmt", "--check", "layers", cwd=ROOT).returncode == 0
+
+
+def test_fmt_handles_a_file_name_near_the_length_limit(tmp_path):
+    path = write_doc(tmp_path / ("x" * 240 + ".geojson"), layer_doc())
+    result = run_cli("fmt", str(path))
+    assert result.returncode == 0, result.stderr
+    assert run_cli("fmt", "--check", str(path)).returncode == 0
+
+
+def test_fmt_writes_through_a_symlink(tmp_path):
+    target = write_doc(tmp_path / "real.geojson", layer_doc())
+    link = tmp_path / "link.geojson"
+    link.symlink_to(target)
+    assert run_cli("fmt", str(link)).returncode == 0
+    assert link.is_symlink()
+    assert run_cli("fmt", "--check", str(target)).returncode == 0

@@ -11,7 +11,7 @@ import pytest
 from geo.catalog import View, load_catalog
 from geo.export.data import EmptyViewError
 from geo.export.images import export_image, km_per_degree_lon, nice_length, render_image
-from tests.helpers import LAYERS
+from tests.helpers import LAYERS, run_cli
 
 SMALL = (640, 400)
 
@@ -130,3 +130,12 @@ def test_scale_bar_is_measured_on_the_ellipsoid():
 )
 def test_nice_length(km, nice):
     assert nice_length(km) == pytest.approx(nice)
+
+
+def test_dollar_signs_in_a_title_are_text_not_mathematics(tmp_path):
+    path = tmp_path / "money.svg"
+    result = run_cli(
+        "export", "svg", "-o", str(path), "--title", r"Budget $\foo$ from $200 to $300"
+    )
+    assert result.returncode == 0, result.stderr
+    assert path.stat().st_size > 0

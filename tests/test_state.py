@@ -54,6 +54,9 @@ def test_view_windows():
     view = to_view(UrlState(as_of=dt.date(2024, 6, 1), window="1y"), LAYERS, today)
     assert (view.as_of, view.window_from, view.window_to) == ("2024-06-01", "2023-06-02", None)
     assert view.event_window() == (dt.date(2023, 6, 2), dt.date(2024, 6, 1))
+    month = to_view(UrlState(as_of=dt.date(2024, 3, 30), window="30d"), LAYERS, today)
+    start, end = month.event_window()
+    assert (end - start).days + 1 == 30
     assert to_view(UrlState(), LAYERS, today).as_of == "2026-11-22"
     assert to_view(UrlState(all_dates=True), LAYERS, today).as_of is None
 
@@ -62,3 +65,10 @@ def test_step_date_clamps_to_month_end():
     assert step_date(dt.date(2024, 3, 31), "month", -1) == dt.date(2024, 2, 29)
     assert step_date(dt.date(2024, 2, 29), "year", 1) == dt.date(2025, 2, 28)
     assert step_date(dt.date(2024, 1, 1), "day", -1) == dt.date(2023, 12, 31)
+
+
+def test_partial_dates_in_a_link_mean_what_they_mean_on_the_command_line():
+    state = parse_params({"asof": ["2019"], "from": ["2024-02"], "to": ["2024"]}, LAYERS, TILES)
+    assert state.as_of == dt.date(2019, 12, 31)
+    assert state.window_from == dt.date(2024, 2, 1)
+    assert state.window_to == dt.date(2024, 12, 31)

@@ -74,11 +74,11 @@ def parse_params(
     tile = first("tiles") if first("tiles") in tiles else "none"
     return UrlState(
         layers=layers,
-        as_of=_parse_date(as_of_text),
+        as_of=_parse_date(as_of_text, last=True),
         all_dates=as_of_text == "all",
         window=window,
-        window_from=_parse_date(first("from")),
-        window_to=_parse_date(first("to")),
+        window_from=_parse_date(first("from"), last=False),
+        window_to=_parse_date(first("to"), last=True),
         filters={key: tuple(params.get(key) or ()) for key in MULTI_KEYS if params.get(key)},
         query=(first("q") or "")[:200],
         selected=first("sel"),
@@ -123,9 +123,9 @@ def to_view(state: UrlState, default_layers: Sequence[str], today: dt.date) -> V
     as_of = None if state.all_dates else (state.as_of or today)
     window_from = window_to = None
     if state.window == "30d" and as_of:
-        window_from = as_of - dt.timedelta(days=30)
+        window_from = as_of - dt.timedelta(days=29)  # 30 days, the as-of day included
     elif state.window == "1y" and as_of:
-        window_from = as_of - dt.timedelta(days=365)
+        window_from = step_date(as_of, "year", -1) + dt.timedelta(days=1)
     elif state.window == "custom":
         window_from, window_to = state.window_from, state.window_to
     return View(
@@ -153,13 +153,16 @@ def step_date(date: dt.date, unit: str, steps: int) -> dt.date:
     return dt.date(year, month, min(date.day, last))
 
 
-def _parse_date(text: str | None) -> dt.date | None:
+def _parse_date(text: str | None, last: bool) -> dt.date | None:
+    """A day from the URL. A partial date means its last day for the as-of date and a window's
+    end, its first day for a window's start, as on the command line (``--as-of 2019``)."""
     if not text or text == "all":
         return None
     try:
-        return PartialDate.parse(text).first_day()
+        date = PartialDate.parse(text)
     except DateError:
         return None
+    return date.last_day() if last else date.first_day()
 
 
 def _parse_view(text: str | None) -> tuple[tuple[float, float] | None, int | None]:

@@ -229,7 +229,17 @@
     this.map.getContainer().setAttribute('data-selected', id);
   };
 
+  /* "[n]": in an exported page, a link into its numbered list of sources. */
+  PostureMap.prototype.citation = function (number) {
+    var text = '[' + number + ']';
+    if (!this.config.embedded) { return el('span', null, text); }
+    var a = el('a', null, text);
+    a.href = '#posture-source-' + number;
+    return a;
+  };
+
   PostureMap.prototype.popup = function (layer, f) {
+    var self = this;
     var sources = this.payload.sources;
     var box = el('div', 'posture-popup');
     box.setAttribute('data-feature-id', f.i);
@@ -259,7 +269,7 @@
         var row = el('tr');
         row.appendChild(el('td', disputed[c[0]] ? 'posture-disagree' : null, c[0]));
         var value = el('td', null, c[1] + (c[2] ? ' (' + c[2] + ')' : '') + ' ');
-        value.appendChild(link('#posture-source-' + (c[3] + 1), '[' + (c[3] + 1) + ']'));
+        value.appendChild(self.citation(c[3] + 1));
         row.appendChild(value);
         table.appendChild(row);
       });
@@ -349,6 +359,7 @@
   };
 
   PostureMap.prototype.addSources = function (payload) {
+    var self = this;
     this.addControl('bottomleft', 'posture-sources', function (div) {
       var details = el('details');
       details.appendChild(el('summary', null, 'Sources (' + payload.sources.length + ')'));
@@ -364,9 +375,15 @@
       details.appendChild(list);
       div.appendChild(details);
       div.appendChild(el('div', 'posture-footer', payload.footer));
-      window.addEventListener('hashchange', function () {
-        if (window.location.hash.indexOf('#posture-source-') === 0) { details.open = true; }
-      });
+      self.sourcesPanel = details;
+      if (!self.watchingHash) {
+        self.watchingHash = true;
+        window.addEventListener('hashchange', function () {
+          if (window.location.hash.indexOf('#posture-source-') === 0 && self.sourcesPanel) {
+            self.sourcesPanel.open = true;
+          }
+        });
+      }
     });
   };
 
