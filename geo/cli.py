@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 import time
@@ -121,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(
             name,
             help=summary,
-            description=_dedent(doc),
+            description=inspect.cleandoc(doc),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         cmd.set_defaults(func=func)
@@ -213,8 +214,3 @@ def _github_annotation(message: Message) -> str:
         title += f": {message.field}"
     body = message.text + (f" - {message.fix}" if message.fix else "")
     return f"::{message.level} {where},title={escape(title, True)}::{escape(body)}"
-
-
-def _dedent(doc: str) -> str:
-    lines = doc.splitlines()
-    return "\n".join(line[4:] if line.startswith("    ") else line for line in lines)

@@ -131,12 +131,17 @@ def _is_ring(ring: Any) -> bool:
     )
 
 
+def ring_is_clockwise(ring: list) -> bool:
+    """Whether a closed ring of [lon, lat] positions runs clockwise."""
+    return not LinearRing([p[:2] for p in ring]).is_ccw
+
+
 def _wind_polygon(rings: Any) -> Any:
     if not isinstance(rings, list) or not all(_is_ring(r) for r in rings):
         return rings
     out = []
     for number, ring in enumerate(rings):
-        clockwise = not LinearRing([p[:2] for p in ring]).is_ccw
+        clockwise = ring_is_clockwise(ring)
         want_clockwise = number > 0
         out.append(list(reversed(ring)) if clockwise != want_clockwise else ring)
     return out

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 import pycountry
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
-from shapely.geometry import LinearRing, shape
+from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 from geo import countries
+from geo.fmt import ring_is_clockwise
 from geo.io import ReadError, parse_json_bytes, read_json_file
 from geo.jsonpos import index_positions
 from geo.model import DateError, Message, PartialDate
@@ -578,7 +579,7 @@ def _check_polygons(polygons: list, kind: str, path: tuple, label: str, ctx: Con
                     field_name="geometry.coordinates",
                 )
                 ok = False
-            elif _ring_is_clockwise(ring) != (r_number > 0):
+            elif ring_is_clockwise(ring) != (r_number > 0):
                 ctx.add(
                     "winding",
                     rpath,
@@ -604,10 +605,6 @@ def _check_polygons(polygons: list, kind: str, path: tuple, label: str, ctx: Con
             )
             ok = False
     return ok
-
-
-def _ring_is_clockwise(ring: list) -> bool:
-    return not LinearRing([p[:2] for p in ring]).is_ccw
 
 
 # ---------------------------------------------------------------------------------------------

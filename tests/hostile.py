@@ -15,6 +15,7 @@ PAYLOADS = [
     "`;window.top.__pwned='backtick';`",
     "\\\"; window.top.__pwned='quote'; //",
     "{{ 7*7 }} {% raw %}",
+    "{{ 'zq' ~ 'xj' }}",
     "Tom & Jerry's \"quoted\" <b>bold</b> 'single'",
 ]
 HOSTILE_NAME = PAYLOADS[0] + " " + PAYLOADS[6]

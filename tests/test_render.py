@@ -51,4 +51,5 @@ def test_template_syntax_in_data_stays_text():
 
     html = export_html(hostile_catalog(), View())
     assert "{{ 7*7 }} {% raw %}" in html
-    assert "49 " not in html.split("{{ 7*7 }}")[0][-5:]
+    assert "{{ 'zq' ~ 'xj' }}" in html or "{{ \\u0027zq\\u0027 ~ \\u0027xj\\u0027 }}" in html
+    assert "zqxj" not in html  # what the template engine would have made of it

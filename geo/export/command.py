@@ -6,6 +6,7 @@ geo/cli.py registers it with :func:`add_export_parser`; :func:`cmd_export` runs 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -54,7 +55,7 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export",
         help=summary,
-        description=_dedent(doc),
+        description=inspect.cleandoc(doc),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(func=cmd_export)
@@ -179,8 +180,3 @@ def _check_output(output: Path) -> None:
 def _os_problem(output: Path, exc: OSError) -> str:
     reason = exc.strerror or str(exc)
     return f"cannot write {str(output)!r}: {reason}; choose a folder you can write to with -o"
-
-
-def _dedent(doc: str) -> str:
-    lines = doc.splitlines()
-    return "\n".join(line[4:] if line.startswith("    ") else line for line in lines)

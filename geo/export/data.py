@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from geo.catalog import Catalog, View, bibliography
+from geo.catalog import Catalog, View
 from geo.export.view_args import default_title, describe_view, view_slug
 from geo.io import write_atomic
 from geo.model import Layer
@@ -161,17 +161,6 @@ def _check_layer_document(doc: dict[str, Any], path: Path) -> None:
             f"the GeoJSON would not pass python -m geo validate: {where}{first.text}"
             + (f" - {first.fix}" if first.fix else "")
         )
-
-
-def geojson_text(
-    catalog: Catalog,
-    view: View,
-    pairs: list[tuple[Layer, dict[str, Any]]],
-    title: str | None = None,
-) -> str:
-    from geo.fmt import canonical_text
-
-    return canonical_text(geojson_document(catalog, view, pairs, title))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -354,8 +343,3 @@ def write_ogr(pairs: list[tuple[Layer, dict[str, Any]]], path: Path, fmt: str, t
         os.replace(tmp, path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def cited_works(catalog: Catalog, view: View) -> int:
-    """How many distinct works the view's features cite."""
-    return len(bibliography(catalog.features(view)))
