@@ -2,6 +2,9 @@
 
 import datetime as dt
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from geo.app.state import UrlState, parse_params, step_date, to_params, to_view
 
 LAYERS = ["us-sites", "hezbollah", "events"]
@@ -72,3 +75,43 @@ def test_partial_dates_in_a_link_mean_what_they_mean_on_the_command_line():
     assert state.as_of == dt.date(2019, 12, 31)
     assert state.window_from == dt.date(2024, 2, 1)
     assert state.window_to == dt.date(2024, 12, 31)
+
+
+dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2030, 12, 31))
+values = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20)
+states = st.builds(
+    UrlState,
+    layers=st.none() | st.lists(st.sampled_from(LAYERS), unique=True).map(tuple),
+    as_of=st.none() | dates,
+    all_dates=st.booleans(),
+    window=st.sampled_from(["upto", "30d", "1y", "custom"]),
+    window_from=st.none() | dates,
+    window_to=st.none() | dates,
+    filters=st.dictionaries(
+        st.sampled_from(["country", "actor", "kind", "status"]),
+        st.lists(values, min_size=1, max_size=3).map(tuple),
+    ),
+    query=st.text(max_size=50).map(str.strip),
+    selected=st.none() | values,
+    center=st.none()
+    | st.tuples(st.integers(-89, 89), st.integers(-179, 179)).map(
+        lambda p: (float(p[0]), float(p[1]))
+    ),
+    zoom=st.integers(1, 18),
+    tiles=st.sampled_from(TILES),
+)
+
+
+@given(states)
+def test_any_state_survives_the_url(state):
+    if state.all_dates:
+        state = UrlState(**{**state.__dict__, "as_of": None})
+    if state.window != "custom":
+        state = UrlState(**{**state.__dict__, "window_from": None, "window_to": None})
+    if state.center is None:
+        state = UrlState(**{**state.__dict__, "zoom": None})
+    if state.layers is not None and list(state.layers) == LAYERS:
+        state = UrlState(**{**state.__dict__, "layers": None})
+    params = to_params(state, LAYERS)
+    as_lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    assert parse_params(as_lists, LAYERS, TILES) == state
