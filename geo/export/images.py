@@ -54,6 +54,16 @@ REFERENCE_INCHES = (12.8, 7.2)
 NICE_STEPS = (1, 2, 2.5, 5)
 
 
+# What the legend looks like wherever it is placed (beside the map or below it).
+LEGEND_STYLE = {
+    "loc": "upper left",
+    "frameon": False,
+    "title": "Layers",
+    "alignment": "left",
+    "borderaxespad": 0,
+}
+
+
 def export_image(
     catalog: Catalog,
     view: View,
@@ -241,33 +251,25 @@ def _draw(
             figure.legend(
                 handles,
                 labels,
-                loc="upper left",
                 bbox_to_anchor=anchor,
-                frameon=False,
                 fontsize=10,
-                title="Layers",
                 title_fontproperties={"weight": "bold", "size": 11},
-                alignment="left",
-                handler_map=_handler_map(),
-                borderaxespad=0,
                 labelspacing=0.8,
+                **LEGEND_STYLE,
+                handler_map=_handler_map(),
             )
         else:
             figure.legend(
                 handles,
                 labels,
-                loc="upper left",
                 bbox_to_anchor=(margin / fig_w, (footer + below - 0.12) / fig_h),
                 ncols=2,
-                frameon=False,
                 fontsize=9,
-                title="Layers",
                 title_fontproperties={"weight": "bold", "size": 10},
-                alignment="left",
-                handler_map=_handler_map(),
-                borderaxespad=0,
                 labelspacing=0.45,
                 columnspacing=2.0,
+                **LEGEND_STYLE,
+                handler_map=_handler_map(),
             )
     return figure
 
