@@ -48,7 +48,6 @@ class Context:
 
     catalog: Catalog
     view: View
-    state: UrlState
     tiles: str
 
 
@@ -81,7 +80,7 @@ def run() -> None:
     state = _sidebar(catalog, base)
     _sync_url(state, default_layers)
     view = to_view(state, default_layers, dt.date.today())
-    ctx = Context(catalog, view, state, state.tiles)
+    ctx = Context(catalog, view, state.tiles)
     for message in base.messages:
         st.error(f"A layer file was left out: {md(message.format())}")
 
