@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -194,18 +195,16 @@ def is_event(feature: dict[str, Any], layer: Layer) -> bool:
 def matches(feature: dict[str, Any], layer: Layer, view: View) -> bool:
     """Whether the view shows this feature: time first, then filters, then the search."""
     props = feature["properties"]
-    start = PartialDate.parse(props["start"])
-    end = PartialDate.parse(props["end"]) if props.get("end") else None
+    first, last, end = _span(props["start"], props.get("end"))
     if is_event(feature, layer):
         window_from, window_to = view.event_window()
-        last = (end or start).last_day()
         if window_from and last < window_from:
             return False
-        if window_to and start.first_day() > window_to:
+        if window_to and first > window_to:
             return False
     elif view.as_of:
         as_of = _date(view.as_of)
-        if as_of and (start.first_day() > as_of or (end and end.last_day() < as_of)):
+        if as_of and (first > as_of or (end and end < as_of)):
             return False
     if view.countries and props.get("country") not in view.countries:
         return False
@@ -216,6 +215,16 @@ def matches(feature: dict[str, Any], layer: Layer, view: View) -> bool:
     if view.statuses and props.get("claim_status") not in view.statuses:
         return False
     return not view.query or _matches_query(props, view.query)
+
+
+@lru_cache(maxsize=65536)
+def _span(start: str, end: str | None) -> tuple[dt.date, dt.date, dt.date | None]:
+    """First day, last day (of the end, or else of the start) and the end's last day, if any.
+
+    Cached: a layer of many events repeats few dates, and every rerun asks again."""
+    first = PartialDate.parse(start)
+    last = PartialDate.parse(end) if end else None
+    return first.first_day(), (last or first).last_day(), last.last_day() if last else None
 
 
 def actor_parts(actor: str | None) -> list[str]:
@@ -255,6 +264,7 @@ def bibliography(pairs: Iterable[tuple[Layer, dict[str, Any]]]) -> list[dict[str
     return list(works.values())
 
 
+@lru_cache(maxsize=1024)
 def _date(text: str | None) -> dt.date | None:
     if not text:
         return None

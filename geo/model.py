@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,21 +39,7 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        match = PARTIAL_DATE.fullmatch(text) if isinstance(text, str) else None
-        if not match:
-            raise DateError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
-        year, month, day = (int(g) if g else None for g in match.groups())
-        if year < 1:
-            raise DateError(f"{text!r}: there is no year 0")
-        if month is not None and not 1 <= month <= 12:
-            raise DateError(f"{text!r} has no month {month}")
-        if day is not None:
-            last = calendar.monthrange(year, month)[1]
-            if not 1 <= day <= last:
-                raise DateError(
-                    f"{text!r} does not exist: {MONTHS[month - 1]} {year} has {last} days"
-                )
-        return cls(year, month, day)
+        return _parse_partial_date(text) if isinstance(text, str) else _parse_uncached(text)
 
     @property
     def precision(self) -> Precision:
@@ -84,6 +71,28 @@ class PartialDate:
         return "-".join(parts)
 
 
+def _parse_uncached(text: object) -> PartialDate:
+    match = PARTIAL_DATE.fullmatch(text) if isinstance(text, str) else None
+    if not match:
+        raise DateError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    if year < 1:
+        raise DateError(f"{text!r}: there is no year 0")
+    if month is not None and not 1 <= month <= 12:
+        raise DateError(f"{text!r} has no month {month}")
+    if day is not None:
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            raise DateError(f"{text!r} does not exist: {MONTHS[month - 1]} {year} has {last} days")
+    return PartialDate(year, month, day)
+
+
+# Dates repeat a great deal across a layer of events, and every rerun of the app asks again;
+# a PartialDate is immutable, so the parsed value can be shared.
+_parse_partial_date = lru_cache(maxsize=65536)(_parse_uncached)
+
+
+@lru_cache(maxsize=65536)
 def date_range_label(start: str | None, end: str | None) -> str:
     """'3 Jan 2020', '13 Apr 2024 – 14 Apr 2024', 'Jun 2019 – present' style labels."""
     if not start:

@@ -6,7 +6,6 @@ Panning and zooming stay in the browser (no rerun); a click on a feature sends i
 from __future__ import annotations
 
 import hashlib
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import streamlit.components.v1 as components
 
 from geo.catalog import Catalog, View
 from geo.render import build_map, map_html
-from geo.render.payload import build_payload
 
 _FRONTEND = Path(__file__).resolve().parent / "map_frontend"
 _component = components.declare_component("posture_map", path=str(_FRONTEND))
@@ -30,19 +28,32 @@ def map_shell(tiles: str) -> str:
 
 
 def posture_map(
-    catalog: Catalog, view: View, *, tiles: str, height: int = 620, key: str = "posture-map"
+    catalog: Catalog,
+    view: View,
+    payload: dict[str, Any],
+    *,
+    tiles: str,
+    height: int = 620,
+    key: str = "posture-map",
 ) -> dict[str, Any] | None:
-    """Draw ``view``; return the last click as ``{"selected": id}`` (or None)."""
-    payload = build_payload(catalog, view.with_(selected=None))
+    """Draw ``payload`` (built for ``view``); return the last click as ``{"selected": id}``."""
     if payload["view"] is None:
-        payload["view"] = APP_DEFAULT_VIEW
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        payload = {**payload, "view": APP_DEFAULT_VIEW}
     return _component(
         shell=map_shell(tiles),
         payload=payload,
-        payload_key=hashlib.sha256(text.encode()).hexdigest()[:16],
+        payload_key=payload_key(catalog, view),
         selected=view.selected,
         height=height,
         key=key,
         default=None,
     )
+
+
+def payload_key(catalog: Catalog, view: View) -> str:
+    """What identifies a payload without reading it: the view and the loaded layers.
+
+    The catalog is cached, so its layers are the same objects until a file changes."""
+    layers = [(layer.id, id(layer), len(layer.features)) for layer in catalog.layers]
+    text = repr((view.with_(selected=None), layers))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -10,7 +10,13 @@ from geo.app.map_component import posture_map
 from geo.app.text import md, md_link
 from geo.catalog import GROUP_TITLES, bibliography, is_event
 from geo.export import FILE_FORMATS, MIME_TYPES, export_bytes
-from geo.render.payload import caption, country_name, date_precision_words, dates_label
+from geo.render.payload import (
+    build_payload,
+    caption,
+    country_name,
+    date_precision_words,
+    dates_label,
+)
 
 if TYPE_CHECKING:
     from geo.app.main import Context
@@ -24,13 +30,13 @@ PRECISION_WORDS = {
 
 
 def map_page(ctx: Context) -> None:
-    shown = list(ctx.catalog.features(ctx.view))
+    payload = build_payload(ctx.catalog, ctx.view.with_(selected=None))
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        st.markdown(f"**{len(shown)}** features shown · {md(caption(ctx.view))}")
-        click = posture_map(ctx.catalog, ctx.view, tiles=ctx.tiles)
+        st.markdown(f"**{payload['count']}** features shown · {md(caption(ctx.view))}")
+        click = posture_map(ctx.catalog, ctx.view, payload, tiles=ctx.tiles)
         _take_click(click)
-        _downloads(ctx, len(shown))
+        _downloads(ctx, payload["count"])
     with right:
         _details(ctx)
 

@@ -26,6 +26,7 @@ Nothing here is HTML: the browser puts every value on the page as text.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 import pycountry
@@ -177,16 +178,22 @@ def dates_label(props: dict[str, Any], event: bool) -> str:
 
 
 def date_precision_words(props: dict[str, Any]) -> str:
-    start = PartialDate.parse(props["start"]).precision
+    return _precision_words(props["start"], props.get("end"))
+
+
+@lru_cache(maxsize=4096)
+def _precision_words(start_text: str, end_text: str | None) -> str:
+    start = PartialDate.parse(start_text).precision
     words = f"start {PRECISION_WORDS[start]}"
-    if props.get("end"):
-        end = PartialDate.parse(props["end"]).precision
+    if end_text:
+        end = PartialDate.parse(end_text).precision
         if end == start:
             return f"dates {PRECISION_WORDS[start]}"
         words += f", end {PRECISION_WORDS[end]}"
     return words
 
 
+@lru_cache(maxsize=512)
 def country_name(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code)
     return getattr(country, "common_name", None) or (country.name if country else code)
