@@ -6,11 +6,16 @@ browser. Both draw the same synthetic events (made here, not real data) and the 
 is reported with the build time, as a ratio.
 
     python benchmarks/render_bench.py [N ...]     (default: 1000 5000 20000)
+    python benchmarks/render_bench.py --browser [N ...]
+
+With --browser, both pages are also opened in Debian's Chromium (network blocked, Leaflet inlined
+in both so that neither waits on a CDN) and timed from navigation to a drawn map.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import random
 import statistics
 import sys
@@ -20,8 +25,11 @@ from pathlib import Path
 import folium
 
 from geo.catalog import Catalog, View
+from geo.countries import basemap_geojson
 from geo.model import Layer
 from geo.render import export_html
+from geo.render.assets import inline_head
+from geo.render.maps import Raw
 
 SOURCE = {
     "title": "Synthetic source",
@@ -71,6 +79,20 @@ def ours(layer: Layer) -> str:
 
 def per_feature_folium(layer: Layer) -> str:
     fmap = folium.Map(location=[28, 45], zoom_start=5, tiles=None)
+    # The same offline Leaflet as ours, so that the browser timing compares drawing alone.
+    fmap.default_js, fmap.default_css = [], []
+    fmap.get_root().header.add_child(Raw(inline_head(), "assets"), name="assets")
+    # ...and the same offline basemap, drawn the usual folium way.
+    folium.GeoJson(
+        json.loads(basemap_geojson()),
+        style_function=lambda _: {
+            "color": "#8a8a8a",
+            "weight": 0.7,
+            "fillColor": "#efece4",
+            "fillOpacity": 1,
+        },
+        interactive=False,
+    ).add_to(fmap)
     group = folium.FeatureGroup(name=layer.title).add_to(fmap)
     for feature in layer.features:
         props = feature["properties"]
@@ -97,7 +119,45 @@ def timed(func, layer: Layer, repeats: int) -> tuple[float, int]:
     return statistics.median(times), size
 
 
-def main(counts: list[int]) -> None:
+def browser_times(pages: dict[str, str], repeats: int = 3) -> dict[str, float]:
+    """Median seconds from navigation to a drawn map, per page, in Chromium."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        for name, page_html in pages.items():
+            path = Path(folder) / f"{name}.html"
+            path.write_text(page_html, encoding="utf-8")
+            times = []
+            for _ in range(repeats):
+                page = browser.new_page()
+                page.route("http*://**", lambda route: route.abort())
+                started = time.perf_counter()
+                page.goto(path.as_uri(), wait_until="load", timeout=600_000)
+                if name == "ours":
+                    page.wait_for_selector("[data-ready='1']", timeout=600_000)
+                page.evaluate("new Promise(r => requestAnimationFrame(() => r()))")
+                times.append(time.perf_counter() - started)
+                page.close()
+            results[name] = statistics.median(times)
+        browser.close()
+    return results
+
+
+def main(counts: list[int], browser: bool = False) -> None:
     print(
         "| features | ours: build | ours: page | folium per feature: build | page | "
         "time ratio | size ratio |"
@@ -113,7 +173,16 @@ def main(counts: list[int]) -> None:
             f"{peer_size / 1e6:.1f} MB | {peer_time / ours_time:.1f}x | "
             f"{peer_size / ours_size:.1f}x |"
         )
+        if browser:
+            drawn = browser_times({"ours": ours(layer), "folium": per_feature_folium(layer)})
+            print(
+                f"| in Chromium, to a drawn map | {drawn['ours']:.2f} s | | "
+                f"{drawn['folium']:.2f} s | | {drawn['folium'] / drawn['ours']:.1f}x | |"
+            )
 
 
 if __name__ == "__main__":
-    main([int(arg) for arg in sys.argv[1:]] or [1000, 5000, 20000])
+    arguments = sys.argv[1:]
+    in_browser = "--browser" in arguments
+    numbers = [int(arg) for arg in arguments if arg != "--browser"]
+    main(numbers or [1000, 5000, 20000], browser=in_browser)
