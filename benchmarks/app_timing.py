@@ -14,7 +14,6 @@ Starts the app as `make run` does, on a free localhost port, and drives Debian's
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,25 +21,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from chromium import EXECUTABLE, FLAGS, free_port
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server() -> tuple[subprocess.Popen, str, float]:
@@ -115,7 +99,7 @@ def main(runs: int) -> None:
         k: [] for k in ("cold", "first session", "warm session", "toggle", "date change")
     }
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=EXECUTABLE, args=FLAGS)
         for _ in range(runs):
             process, url, server_started = start_server()
             try:

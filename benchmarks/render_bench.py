@@ -123,21 +123,12 @@ def browser_times(pages: dict[str, str], repeats: int = 3) -> dict[str, float]:
     """Median seconds from navigation to a drawn map, per page, in Chromium."""
     import tempfile
 
+    from chromium import EXECUTABLE, FLAGS
     from playwright.sync_api import sync_playwright
 
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        browser = playwright.chromium.launch(executable_path=EXECUTABLE, args=FLAGS)
         for name, page_html in pages.items():
             path = Path(folder) / f"{name}.html"
             path.write_text(page_html, encoding="utf-8")
