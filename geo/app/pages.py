@@ -182,10 +182,9 @@ def _row(layer: Any, feature: dict[str, Any]) -> dict[str, Any]:
 
 def sources_page(ctx: Context) -> None:
     st.title("Sources")
-    works = bibliography(ctx.catalog.features(ctx.view))
-    names = {
-        f["properties"]["id"]: f["properties"]["name"] for _, f in ctx.catalog.features(ctx.view)
-    }
+    shown = list(ctx.catalog.features(ctx.view))
+    works = bibliography(shown)
+    names = {f["properties"]["id"]: f["properties"]["name"] for _, f in shown}
     st.markdown(
         f"**{len(works)}** cited works behind the **{len(names)}** features shown, each "
         "listed once with the features that cite it."
