@@ -132,6 +132,12 @@ class Catalog:
                 values["actors"].update(actor_parts(props.get("actor")))
         return {key: sorted(found) for key, found in values.items()}
 
+    def reviewed_to(self) -> str | None:
+        """The oldest review date among the layers that carry one: the whole map has been
+        checked against its sources at least up to that day."""
+        dates = [layer.reviewed for layer in self.layers if layer.reviewed]
+        return min(dates) if dates else None
+
     def data_version(self) -> str:
         """A short hash of the layer files' contents: the same data, the same version."""
         digest = hashlib.sha256()

@@ -87,7 +87,8 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def cmd_layers(args: argparse.Namespace) -> int:
-    """List the layers with their group, feature count and date span.
+    """List the layers: group, feature count, the day each was last reviewed against its
+    sources and its newest dated feature.
 
     Example:
       python -m geo layers
@@ -97,9 +98,29 @@ def cmd_layers(args: argparse.Namespace) -> int:
     catalog = load_catalog(_existing_paths(args.paths)[0])
     for message in catalog.messages:
         print(message.format(), file=sys.stderr)
+    print(f"{'layer':<20} {'group':<16} {'features':>8}  {'reviewed':<10}  {'newest':<10}  title")
     for layer in catalog.layers:
-        print(f"{layer.id:<20} {layer.group:<16} {len(layer.features):>5} features  {layer.title}")
+        print(
+            f"{layer.id:<20} {layer.group:<16} {len(layer.features):>8}  "
+            f"{layer.reviewed or 'never':<10}  {_newest_date(layer) or '-':<10}  {layer.title}"
+        )
     return EXIT_ERRORS if catalog.messages else EXIT_OK
+
+
+def _newest_date(layer) -> str | None:
+    """The latest start or end written in the layer, as written."""
+    from geo.model import DateError, PartialDate
+
+    newest: PartialDate | None = None
+    for feature in layer.features:
+        for key in ("start", "end"):
+            try:
+                date = PartialDate.parse(feature["properties"].get(key))
+            except DateError:
+                continue
+            if newest is None or date.last_day() > newest.last_day():
+                newest = date
+    return newest.iso() if newest else None
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

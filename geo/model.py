@@ -163,3 +163,9 @@ class Layer:
     @property
     def group(self) -> str:
         return self.meta["group"]
+
+    @property
+    def reviewed(self) -> str | None:
+        """The day the layer was last checked against its sources, if it says."""
+        value = self.meta.get("reviewed")
+        return value if isinstance(value, str) else None

@@ -316,6 +316,7 @@ def _check_layer_meta(meta: Any, ctx: Context) -> None:
     ctx.group = meta.get("group") if isinstance(meta.get("group"), str) else None
     _schema_messages(meta, "layer", ("layer",), ctx, None, "layer.")
     _scan_markup(meta, ("layer",), ctx, None, "layer.")
+    _parse_date(meta, "reviewed", ("layer",), "", ctx, "layer.reviewed")
 
 
 # ---------------------------------------------------------------------------------------------

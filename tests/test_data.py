@@ -199,3 +199,12 @@ def test_events_that_overlap_in_time_with_sites_are_consistent():
 def test_polygons_are_small_enough_to_draw_fast():
     for path in Path(LAYERS).glob("*.geojson"):
         assert path.stat().st_size < 200_000, path.name
+
+
+def test_every_layer_says_when_it_was_last_reviewed():
+    for path in sorted(Path(LAYERS).glob("*.geojson")):
+        meta = json.loads(path.read_text(encoding="utf-8"))["layer"]
+        reviewed = meta.get("reviewed")
+        assert isinstance(reviewed, str), f"{path.name}: layer.reviewed is missing"
+        day = dt.date.fromisoformat(reviewed)
+        assert day <= dt.date.today(), f"{path.name}: reviewed {reviewed} is in the future"
