@@ -231,6 +231,6 @@ def check_country_code(ctx: Context, index: int) -> None:
 def check_origin(ctx: Context, index: int) -> None:
     origin = ctx.doc["features"][index]["properties"].get("origin")
     coords = origin.get("coordinates") if isinstance(origin, dict) else None
-    if isinstance(coords, list) and 2 <= len(coords) <= 3:
-        if all(isinstance(n, int | float) and not isinstance(n, bool) for n in coords):
-            check_position(ctx, ("features", index, "properties", "origin", "coordinates"), coords)
+    numbers = isinstance(coords, list) and 2 <= len(coords) <= 3
+    if numbers and all(isinstance(n, int | float) and not isinstance(n, bool) for n in coords):
+        check_position(ctx, ("features", index, "properties", "origin", "coordinates"), coords)

@@ -56,14 +56,14 @@ def check_sources(ctx: Context, index: int) -> None:
                     urls.add(url)
     claims = props.get("claims")
     for number, claim in enumerate(claims if isinstance(claims, list) else []):
-        if isinstance(claim, dict) and isinstance(claim.get("source"), str):
-            if claim["source"] not in urls:
-                ctx.add(
-                    "claim-source",
-                    (*ppath, "claims", number, "source"),
-                    f"claim source {short(claim['source'])} is not one of this feature's sources",
-                    "add that page to sources, or use one of their urls",
-                )
+        cited = claim.get("source") if isinstance(claim, dict) else None
+        if isinstance(cited, str) and cited not in urls:
+            ctx.add(
+                "claim-source",
+                (*ppath, "claims", number, "source"),
+                f"claim source {short(cited)} is not one of this feature's sources",
+                "add that page to sources, or use one of their urls",
+            )
 
 
 def host_of(url: str) -> str | None:

@@ -17,8 +17,9 @@ from geo.validate.context import Context, Path_, field_of
 # Possessive quantifiers (*+) never give back what they took, so a "<" followed by megabytes of
 # spaces costs one pass instead of one pass per space: the check stays linear in the text.
 MARKUP = re.compile(r"<\s*+/?\s*+[A-Za-z!?][^<>]*+>|<\s*+[A-Za-z][\w-]*+\s*+/?\s*+$")
-# Control characters other than tab, line feed and carriage return, lone surrogates and noncharacters: they make
-# SVG and KML invalid, cut names short in GeoPackage, or cannot be written out at all.
+# Control characters other than tab, line feed and carriage return, lone surrogates and
+# noncharacters: they make SVG and KML invalid, cut names short in GeoPackage, or cannot be
+# written out at all.
 FORBIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
     "|[\U0001fffe\U0001ffff\U0010fffe\U0010ffff]"
