@@ -64,6 +64,8 @@ NAMED_ACTORS = {
     "Kata'ib Hezbollah",
     "Syrian government",
     "Israel",
+    "Syrian transitional government",
+    "Syrian Democratic Forces",
 }
 ENDED = {
     "ain-al-asad-air-base": "2026-01",
@@ -73,6 +75,8 @@ ENDED = {
     "hezbollah-south-of-litani": "2024-11-27",
     "hezbollah-south-lebanon-ceasefire-2024": "2026-03-02",
     "israel-five-points-south-lebanon": "2026-03-03",
+    "sdf-raqqa-deir-ez-zor": "2026-01-18",
+    "sdf-hasakah": "2026-01-30",
 }
 
 
