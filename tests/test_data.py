@@ -63,11 +63,22 @@ NAMED_ACTORS = {
     "Houthis (Ansar Allah)",
     "Kata'ib Hezbollah",
     "Syrian government",
+    "Israel",
+    "Syrian transitional government",
+    "Syrian Democratic Forces",
 }
 ENDED = {
     "ain-al-asad-air-base": "2026-01",
     "al-tanf-garrison": "2026-02",
     "syria-assad-government": "2024-12-08",
+    "hamas-gaza-strip": "2023-10-27",
+    "hamas-gaza-war-2023-2025": "2025-10-10",
+    "israel-gaza-war-2023-2025": "2025-10-10",
+    "hezbollah-south-of-litani": "2024-11-27",
+    "hezbollah-south-lebanon-ceasefire-2024": "2026-03-02",
+    "israel-five-points-south-lebanon": "2026-03-03",
+    "sdf-raqqa-deir-ez-zor": "2026-01-18",
+    "sdf-hasakah": "2026-01-30",
 }
 
 
