@@ -56,6 +56,10 @@ NAMED_EVENTS = {
     "iran-missile-strike-al-udeid-2025",
     "nord-stream-sabotage-2022",
     "muscat-talks-2025",
+    "militia-attacks-us-forces-iraq-syria-2023",
+    "iran-drone-strike-shuaiba-port-2026",
+    "iran-strike-prince-sultan-2026",
+    "iran-strike-ali-al-salem-2026",
 }
 NAMED_ACTORS = {
     "Hezbollah",
