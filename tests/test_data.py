@@ -15,6 +15,8 @@ from shapely.geometry import shape
 from geo.countries import distance_km
 from geo.model import PartialDate
 from geo.validate import MIRROR_HOSTS, validate_paths
+from geo.validate.geometry import positions
+from geo.validate.structure import POSITION_DEPTH
 from tests.helpers import LAYERS
 
 GEOD = Geod(ellps="WGS84")
@@ -60,6 +62,30 @@ NAMED_EVENTS = {
     "iran-drone-strike-shuaiba-port-2026",
     "iran-strike-prince-sultan-2026",
     "iran-strike-ali-al-salem-2026",
+    "us-strikes-iraq-after-tower-22-2024",
+    "us-strikes-syria-after-tower-22-2024",
+    "israel-hezbollah-ceasefire-2024",
+    "iran-missile-attacks-israel-2025",
+    "israel-iran-ceasefire-2025",
+    "israel-strike-doha-hamas-2025",
+    "gaza-ceasefire-2025",
+    "rome-talks-round-2-2025",
+    "muscat-talks-round-3-2025",
+    "muscat-talks-round-4-2025",
+    "rome-talks-round-5-2025",
+    "muscat-talks-2026",
+    "geneva-talks-round-2-2026",
+    "geneva-talks-round-3-2026",
+    "hezbollah-enters-war-2026",
+    "israel-strikes-lebanon-2026",
+    "israel-ground-operation-lebanon-2026",
+    "iran-missile-attacks-israel-2026",
+    "iran-strikes-uae-2026",
+    "hormuz-closure-2026",
+    "us-iran-ceasefire-2026",
+    "islamabad-talks-2026",
+    "us-blockade-iran-ports-2026",
+    "israel-lebanon-ceasefire-2026",
 }
 NAMED_ACTORS = {
     "Hezbollah",
@@ -212,8 +238,13 @@ def test_events_that_overlap_in_time_with_sites_are_consistent():
 
 
 def test_polygons_are_small_enough_to_draw_fast():
-    for path in Path(LAYERS).glob("*.geojson"):
-        assert path.stat().st_size < 200_000, path.name
+    # A hand-drawn area needs tens of vertices; thousands mean a boundary pasted unsimplified.
+    for _, feat in FEATURES:
+        geometry = feat["geometry"]
+        count = sum(
+            1 for _ in positions(geometry["coordinates"], POSITION_DEPTH[geometry["type"]], ())
+        )
+        assert count <= 1_000, f"{feat['properties']['id']} has {count} vertices"
 
 
 def test_every_layer_says_when_it_was_last_reviewed():
