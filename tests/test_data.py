@@ -36,6 +36,27 @@ NAMED_SITES = {
     "al-tanf-garrison",
     "tower-22",
     "muwaffaq-salti-air-base",
+    # Added for the December 2026 review: north-east Syria, federal Iraq and Kurdistan, Kuwait,
+    # Israel, Egypt (MFO), Oman, Djibouti, Turkey and a closed base in Qatar.
+    "green-village",
+    "mss-euphrates-conoco",
+    "shaddadi-base",
+    "qasrak-base",
+    "rmelan-airfield",
+    "harir-air-base",
+    "victory-base-complex",
+    "qayyarah-west-airfield",
+    "shuaiba-port",
+    "camp-lemonnier",
+    "chabelley-airfield",
+    "kurecik-radar-station",
+    "thaad-battery-israel",
+    "mfo-north-camp",
+    "mfo-south-camp",
+    "duqm-port",
+    "thumrait-air-base",
+    "masirah-air-base",
+    "camp-as-sayliyah",
 }
 NAMED_EVENTS = {
     "soleimani-killing-2020",
@@ -67,6 +88,12 @@ NAMED_ACTORS = {
 ENDED = {
     "ain-al-asad-air-base": "2026-01",
     "al-tanf-garrison": "2026-02",
+    "shaddadi-base": "2026-02",
+    "green-village": "2025-05",
+    "mss-euphrates-conoco": "2025-05",
+    "victory-base-complex": "2025",
+    "qayyarah-west-airfield": "2020-03",
+    "camp-as-sayliyah": "2021-06",
     "syria-assad-government": "2024-12-08",
 }
 
@@ -142,6 +169,10 @@ def test_every_airfield_site_has_its_icao_code_checked():
         "incirlik-air-base",
         "ain-al-asad-air-base",
         "erbil-air-base",
+        "qayyarah-west-airfield",
+        "chabelley-airfield",
+        "thumrait-air-base",
+        "masirah-air-base",
     }
     assert {i for i in NAMED_SITES if BY_ID[i][1]["properties"].get("icao")} == airfields
 
