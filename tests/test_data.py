@@ -57,6 +57,8 @@ NAMED_SITES = {
     "thumrait-air-base",
     "masirah-air-base",
     "camp-as-sayliyah",
+    "k1-air-base",
+    "eskan-village",
 }
 NAMED_EVENTS = {
     "soleimani-killing-2020",
@@ -94,6 +96,7 @@ ENDED = {
     "victory-base-complex": "2025",
     "qayyarah-west-airfield": "2020-03",
     "camp-as-sayliyah": "2021-06",
+    "k1-air-base": "2020-03",
     "syria-assad-government": "2024-12-08",
 }
 
