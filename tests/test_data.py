@@ -59,6 +59,7 @@ NAMED_SITES = {
     "camp-as-sayliyah",
     "k1-air-base",
     "eskan-village",
+    "camp-taji",
 }
 NAMED_EVENTS = {
     "soleimani-killing-2020",
@@ -97,6 +98,7 @@ ENDED = {
     "qayyarah-west-airfield": "2020-03",
     "camp-as-sayliyah": "2021-06",
     "k1-air-base": "2020-03",
+    "camp-taji": "2020-08-23",
     "syria-assad-government": "2024-12-08",
 }
 
