@@ -109,6 +109,24 @@ def test_izmir_on_30_june_2025(rows):
     assert row["strikes"] == "" and row["strikes_count"] == 0
 
 
+def test_a_class_whose_sources_disagree_counts_by_some_but_not_every_source(catalog):
+    from geo.analysis.ranges import RangeFigure, WeaponClass
+
+    source = read_table()[0].source
+    figures = tuple(
+        RangeFigure("Test class", "Iran", km, f"{km} km", None, source) for km in (200.0, 300.0)
+    )
+    rows = {
+        i.row["site_id"]: i.row
+        for i in exposure(catalog, DATE, [WeaponClass("Test class", "Iran", figures)])
+    }
+    # Al Udeid lies 265.5 km from Iran: within one source's figure, beyond the other's.
+    assert rows["al-udeid-air-base"]["classes_in_range"] == "Test class (Iran)"
+    assert rows["al-udeid-air-base"]["classes_in_range_every_source"] == ""
+    assert rows["al-udeid-air-base"]["classes_first_use_unknown"] == "Test class (Iran)"
+    assert rows["camp-buehring"]["classes_in_range_every_source"] == "Test class (Iran)"  # 101 km
+
+
 def test_moving_the_date_changes_sites_areas_classes_and_strikes(catalog):
     before = {item.row["site_id"]: item.row for item in exposure(catalog, dt.date(2023, 1, 1))}
     assert before["izmir-air-station"]["classes_in_range"] == ""  # Khorramshahr-4 from May 2023
