@@ -71,5 +71,5 @@ def test_exposure_layers_go_onto_the_map():
     app.button(key="analysis:expose").click().run()
     assert not app.exception
     ids = {layer.id for layer in app.session_state["user_layers"]}
-    assert ids == {"exposure-1", "exposure-2", "exposure-3", "exposure-4-plus"}
+    assert ids == {"exposure-1", "exposure-3", "exposure-4", "exposure-5-plus"}
     assert all(app.session_state[f"layer:{layer_id}"] for layer_id in ids)

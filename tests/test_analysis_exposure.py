@@ -81,9 +81,10 @@ def test_al_udeid_on_30_june_2025(rows):
     assert row["km_to_syrian_government"] is None  # the government fell on 8 Dec 2024
     assert row["nearest_actor"] == "Iran"
     assert row["classes_in_range"] == (
-        "Shahab-3 (Iran); Khorramshahr-4 (Kheibar) (Iran); Burkan-2H (Houthis (Ansar Allah))"
+        "Shahab-3 (Iran); Khorramshahr-4 (Kheibar) (Iran); Burkan-2H (Houthis (Ansar Allah)); "
+        "Fattah (Iran)"
     )
-    assert row["classes_in_range_count"] == 3
+    assert row["classes_in_range_count"] == 4
     assert row["strikes"] == "iran-missile-strike-al-udeid-2025 (2025-06-23)"
 
 
@@ -93,7 +94,7 @@ def test_tower_22_on_30_june_2025(rows):
     assert row["km_to_hezbollah"] == pytest.approx(217.85, abs=0.1)
     assert row["km_to_houthis_ansar_allah"] == pytest.approx(1812.36, abs=0.1)
     assert row["nearest_actor"] == "Hezbollah"
-    assert row["classes_in_range_count"] == 4  # Fateh-110 at 299 km reaches 218 km
+    assert row["classes_in_range_count"] == 5  # Fateh-110 at 299 km reaches 218 km
     assert "Fateh-110 (Hezbollah)" in row["classes_in_range"]
     assert row["strikes"] == "tower-22-drone-attack-2024 (2024-01-28)"
 
@@ -103,7 +104,8 @@ def test_izmir_on_30_june_2025(rows):
     assert row["km_to_iran"] == pytest.approx(1462.32, abs=0.1)
     assert row["km_to_hezbollah"] == pytest.approx(907.76, abs=0.1)
     assert row["km_to_houthis_ansar_allah"] == pytest.approx(2806.82, abs=0.1)
-    # Beyond every Shahab-3 figure (1,287 to 1,304 km), within Khorramshahr-4's 2,000 km.
+    # Beyond every Shahab-3 figure (1,287 to 1,304 km) and Fattah's 1,400 km, within
+    # Khorramshahr-4's 2,000 km.
     assert row["classes_in_range"] == "Khorramshahr-4 (Kheibar) (Iran)"
     assert row["classes_in_range_every_source"] == "Khorramshahr-4 (Kheibar) (Iran)"
     assert row["strikes"] == "" and row["strikes_count"] == 0
@@ -131,6 +133,10 @@ def test_moving_the_date_changes_sites_areas_classes_and_strikes(catalog):
     before = {item.row["site_id"]: item.row for item in exposure(catalog, dt.date(2023, 1, 1))}
     assert before["izmir-air-station"]["classes_in_range"] == ""  # Khorramshahr-4 from May 2023
     assert before["al-udeid-air-base"]["strikes"] == ""
+    # Khorramshahr-4 (May 2023) and Fattah (June 2023) do not count yet.
+    assert before["al-udeid-air-base"]["classes_in_range"] == (
+        "Shahab-3 (Iran); Burkan-2H (Houthis (Ansar Allah))"
+    )
     assert before["al-tanf-garrison"]["km_to_syrian_government"] == 0.0  # inside Syria, 2023
     after = {item.row["site_id"] for item in exposure(catalog, dt.date(2026, 3, 1))}
     assert "ain-al-asad-air-base" not in after and "al-tanf-garrison" not in after

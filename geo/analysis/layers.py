@@ -22,8 +22,8 @@ from geo.model import Layer
 
 GROUP = "user"
 RING_COLOR = "#b2182b"
-# From no class in range to four or more: a light-to-dark sequence.
-EXPOSURE_COLORS = ("#4575b4", "#fee090", "#fdae61", "#f46d43", "#a50026")
+# From no class in range to five or more: cool to hot.
+EXPOSURE_COLORS = ("#4575b4", "#91bfdb", "#fee090", "#fdae61", "#f46d43", "#a50026")
 ANALYSIS_DIR = Path("analysis")  # a layer made here has no file; the path only names it
 
 
@@ -88,7 +88,7 @@ def ring_layer(catalog: Catalog, origin_key: str, weapon: WeaponClass, as_of: dt
 
 
 def exposure_layers(rows: list[Exposure], as_of: dt.date) -> list[Layer]:
-    """The sites as layers by how many classes reach them (0, 1, 2, 3, 4 or more): one colour
+    """The sites as layers by how many classes reach them (0 to 4, 5 or more): one colour
     per layer, since a layer has one style."""
     day = as_of.isoformat()
     buckets: dict[int, list[dict[str, Any]]] = {}
