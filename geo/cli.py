@@ -12,7 +12,7 @@ from pathlib import Path
 
 from geo.analysis.command import add_analyze_parser
 from geo.export.command import add_export_parser
-from geo.model import Message
+from geo.model import Message, printable
 
 DEFAULT_LAYERS = Path("layers")
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -101,10 +101,11 @@ def cmd_layers(args: argparse.Namespace) -> int:
         print(message.format(), file=sys.stderr)
     print(f"{'layer':<20} {'group':<16} {'features':>8}  {'reviewed':<10}  {'newest':<10}  title")
     for layer in catalog.layers:
-        print(
+        line = (
             f"{layer.id:<20} {layer.group:<16} {len(layer.features):>8}  "
             f"{layer.reviewed or 'never':<10}  {_newest_date(layer) or '-':<10}  {layer.title}"
         )
+        print(printable(line))
     return EXIT_ERRORS if catalog.messages else EXIT_OK
 
 
@@ -190,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # A character the terminal's encoding lacks is printed escaped, never a traceback.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -226,7 +231,10 @@ def _print_messages(messages: list[Message], fmt: str) -> None:
 
 def _github_annotation(message: Message) -> str:
     def escape(text: str, prop: bool = False) -> str:
+        # GitHub reads %0A as a line break inside the annotation; a raw one would end it and
+        # let the rest of the text forge a new workflow command.
         text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        text = printable(text)
         return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
     where = f"file={escape(message.file, True)}"

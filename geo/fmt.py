@@ -14,7 +14,8 @@ from typing import Any
 
 from shapely.geometry import LinearRing
 
-from geo.io import ReadError, parse_json_bytes, write_atomic
+from geo.io import MAX_BYTES, ReadError, parse_json_bytes, write_atomic
+from geo.model import Message
 from geo.schema import property_names
 
 COORDINATE_DECIMALS = 6
@@ -39,7 +40,20 @@ def format_bytes(raw: bytes, name: str) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     doc, _ = parse_json_bytes(raw, name)
-    return canonical_text(doc)
+    text = canonical_text(doc)
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise ReadError(
+            Message(
+                "error",
+                "too-large",
+                name,
+                f"in the canonical form the file would be {size:,} bytes, over the limit of "
+                f"{MAX_BYTES:,}",
+                "split the layer into several files first",
+            )
+        )
+    return text
 
 
 def format_file(path: Path, check: bool = False) -> bool:
@@ -86,8 +100,9 @@ def _canonical_feature(feature: Any) -> Any:
     if isinstance(geometry, dict):
         geometry = _ordered(geometry, GEOMETRY_ORDER)
         if "coordinates" in geometry:
-            coords = _round(geometry["coordinates"])
-            geometry["coordinates"] = _wind(geometry.get("type"), coords)
+            geometry["coordinates"] = _canonical_coordinates(
+                geometry.get("type"), geometry["coordinates"]
+            )
         out["geometry"] = geometry
     props = out.get("properties")
     if isinstance(props, dict):
@@ -109,6 +124,27 @@ def _canonical_feature(feature: Any) -> Any:
             props["origin"] = origin
         out["properties"] = props
     return out
+
+
+def _canonical_coordinates(kind: Any, coords: Any) -> Any:
+    """Rounded and wound coordinates; a polygon that rounding would make invalid (a hole's
+    vertex moved onto its shell, say) keeps its full precision instead."""
+    rounded = _wind(kind, _round(coords))
+    if kind in ("Polygon", "MultiPolygon") and not _still_valid(kind, coords, rounded):
+        return _wind(kind, coords)
+    return rounded
+
+
+def _still_valid(kind: str, before: Any, after: Any) -> bool:
+    """False only when ``before`` is a valid polygon and ``after`` is not."""
+    from shapely.geometry import shape
+
+    try:
+        if not shape({"type": kind, "coordinates": before}).is_valid:
+            return True  # the validator reports it; formatting cannot make it worse
+        return shape({"type": kind, "coordinates": after}).is_valid
+    except (ValueError, TypeError, AttributeError, IndexError):
+        return True  # not a well-formed polygon: the validator says why
 
 
 def _round(value: Any) -> Any:

@@ -105,6 +105,24 @@ def date_range_label(start: str | None, end: str | None) -> str:
     return f"{first} – {PartialDate.parse(end).label()}"
 
 
+# C0 and C1 controls, line and paragraph separators, bidirectional controls and lone surrogates:
+# in a terminal they start lines, move the cursor, reorder text, or cannot be encoded at all.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that could forge or garble a line of output escaped as
+    ``\\xNN`` or ``\\uNNNN``."""
+    return _UNPRINTABLE.sub(_escape_character, text)
+
+
+def _escape_character(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 @dataclass(frozen=True)
 class Message:
     """One finding of the validator, printed as
@@ -121,6 +139,8 @@ class Message:
     path: tuple[str | int, ...] = ()
 
     def format(self) -> str:
+        """One line, safe for a terminal: text from the file cannot start a new line, move
+        the cursor, reorder what is shown or fail to print."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         parts = [where]
         if self.feature is not None:
@@ -129,7 +149,7 @@ class Message:
             parts.append(self.field)
         body = self.text if not self.fix else f"{self.text} - {self.fix}"
         prefix = "" if self.level == "error" else "warning: "
-        return ": ".join(parts) + ": " + prefix + body
+        return printable(": ".join(parts) + ": " + prefix + body)
 
     def as_dict(self) -> dict[str, Any]:
         return {

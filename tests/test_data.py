@@ -15,6 +15,8 @@ from shapely.geometry import shape
 from geo.countries import distance_km
 from geo.model import PartialDate
 from geo.validate import MIRROR_HOSTS, validate_paths
+from geo.validate.geometry import positions
+from geo.validate.structure import POSITION_DEPTH
 from tests.helpers import LAYERS
 
 GEOD = Geod(ellps="WGS84")
@@ -36,6 +38,30 @@ NAMED_SITES = {
     "al-tanf-garrison",
     "tower-22",
     "muwaffaq-salti-air-base",
+    # Added for the December 2026 review: north-east Syria, federal Iraq and Kurdistan, Kuwait,
+    # Israel, Egypt (MFO), Oman, Djibouti, Turkey and a closed base in Qatar.
+    "green-village",
+    "mss-euphrates-conoco",
+    "shaddadi-base",
+    "qasrak-base",
+    "rmelan-airfield",
+    "harir-air-base",
+    "victory-base-complex",
+    "qayyarah-west-airfield",
+    "shuaiba-port",
+    "camp-lemonnier",
+    "chabelley-airfield",
+    "kurecik-radar-station",
+    "thaad-battery-israel",
+    "mfo-north-camp",
+    "mfo-south-camp",
+    "duqm-port",
+    "thumrait-air-base",
+    "masirah-air-base",
+    "camp-as-sayliyah",
+    "k1-air-base",
+    "eskan-village",
+    "camp-taji",
 }
 NAMED_EVENTS = {
     "soleimani-killing-2020",
@@ -56,6 +82,34 @@ NAMED_EVENTS = {
     "iran-missile-strike-al-udeid-2025",
     "nord-stream-sabotage-2022",
     "muscat-talks-2025",
+    "militia-attacks-us-forces-iraq-syria-2023",
+    "iran-drone-strike-shuaiba-port-2026",
+    "iran-strike-prince-sultan-2026",
+    "iran-strike-ali-al-salem-2026",
+    "us-strikes-iraq-after-tower-22-2024",
+    "us-strikes-syria-after-tower-22-2024",
+    "israel-hezbollah-ceasefire-2024",
+    "iran-missile-attacks-israel-2025",
+    "israel-iran-ceasefire-2025",
+    "israel-strike-doha-hamas-2025",
+    "gaza-ceasefire-2025",
+    "rome-talks-round-2-2025",
+    "muscat-talks-round-3-2025",
+    "muscat-talks-round-4-2025",
+    "rome-talks-round-5-2025",
+    "muscat-talks-2026",
+    "geneva-talks-round-2-2026",
+    "geneva-talks-round-3-2026",
+    "hezbollah-enters-war-2026",
+    "israel-strikes-lebanon-2026",
+    "israel-ground-operation-lebanon-2026",
+    "iran-missile-attacks-israel-2026",
+    "iran-strikes-uae-2026",
+    "hormuz-closure-2026",
+    "us-iran-ceasefire-2026",
+    "islamabad-talks-2026",
+    "us-blockade-iran-ports-2026",
+    "israel-lebanon-ceasefire-2026",
 }
 NAMED_ACTORS = {
     "Hezbollah",
@@ -63,11 +117,30 @@ NAMED_ACTORS = {
     "Houthis (Ansar Allah)",
     "Kata'ib Hezbollah",
     "Syrian government",
+    "Israel",
+    "Syrian transitional government",
+    "Syrian Democratic Forces",
 }
 ENDED = {
     "ain-al-asad-air-base": "2026-01",
     "al-tanf-garrison": "2026-02",
+    "shaddadi-base": "2026-02",
+    "green-village": "2025-05",
+    "mss-euphrates-conoco": "2025-05",
+    "victory-base-complex": "2025",
+    "qayyarah-west-airfield": "2020-03",
+    "camp-as-sayliyah": "2021-06",
+    "k1-air-base": "2020-03",
+    "camp-taji": "2020-08-23",
     "syria-assad-government": "2024-12-08",
+    "hamas-gaza-strip": "2023-10-27",
+    "hamas-gaza-war-2023-2025": "2025-10-10",
+    "israel-gaza-war-2023-2025": "2025-10-10",
+    "hezbollah-south-of-litani": "2024-11-27",
+    "hezbollah-south-lebanon-ceasefire-2024": "2026-03-02",
+    "israel-five-points-south-lebanon": "2026-03-03",
+    "sdf-raqqa-deir-ez-zor": "2026-01-18",
+    "sdf-hasakah": "2026-01-30",
 }
 
 
@@ -142,6 +215,10 @@ def test_every_airfield_site_has_its_icao_code_checked():
         "incirlik-air-base",
         "ain-al-asad-air-base",
         "erbil-air-base",
+        "qayyarah-west-airfield",
+        "chabelley-airfield",
+        "thumrait-air-base",
+        "masirah-air-base",
     }
     assert {i for i in NAMED_SITES if BY_ID[i][1]["properties"].get("icao")} == airfields
 
@@ -197,8 +274,13 @@ def test_events_that_overlap_in_time_with_sites_are_consistent():
 
 
 def test_polygons_are_small_enough_to_draw_fast():
-    for path in Path(LAYERS).glob("*.geojson"):
-        assert path.stat().st_size < 200_000, path.name
+    # A hand-drawn area needs tens of vertices; thousands mean a boundary pasted unsimplified.
+    for _, feat in FEATURES:
+        geometry = feat["geometry"]
+        count = sum(
+            1 for _ in positions(geometry["coordinates"], POSITION_DEPTH[geometry["type"]], ())
+        )
+        assert count <= 1_000, f"{feat['properties']['id']} has {count} vertices"
 
 
 def test_every_layer_says_when_it_was_last_reviewed():

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from geo.fmt import canonical_text, format_bytes, format_file
 from geo.io import ReadError
-from tests.helpers import feature, layer_doc, write_doc
+from tests.helpers import feature, layer_doc, run_cli, write_doc
 
 
 def _same_data(before, after, tolerance=1e-6):
@@ -118,3 +118,64 @@ def test_every_repository_layer_is_a_fixed_point():
     for path in sorted(Path(LAYERS).glob("*.geojson")):
         text = path.read_text(encoding="utf-8")
         assert canonical_text(json.loads(text)) == text, path.name
+
+
+# --- what the formatter must never do ----------------------------------------------------------
+
+
+def _fmt_round_trip(tmp_path, doc):
+    path = write_doc(tmp_path / "layer.geojson", doc)
+    result = run_cli("fmt", str(path))
+    assert result.returncode == 0, result.stderr
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_fmt_keeps_null_properties(tmp_path):
+    doc = layer_doc(feature(x_unknown=None))
+    assert _fmt_round_trip(tmp_path, doc)["features"][0]["properties"]["x_unknown"] is None
+
+
+def test_fmt_rounds_coordinates_only_never_other_numbers(tmp_path):
+    doc = layer_doc(feature(x_ratio=0.123456789123))
+    out = _fmt_round_trip(tmp_path, doc)
+    assert out["features"][0]["properties"]["x_ratio"] == 0.123456789123
+
+
+def test_fmt_keeps_unknown_keys_inside_sources_and_claims(tmp_path):
+    doc = layer_doc(feature())
+    doc["features"][0]["properties"]["sources"][0]["x_page"] = "p. 4"
+    out = _fmt_round_trip(tmp_path, doc)
+    assert out["features"][0]["properties"]["sources"][0]["x_page"] == "p. 4"
+
+
+def test_fmt_keeps_members_of_features_that_are_not_objects(tmp_path):
+    doc = layer_doc(feature())
+    doc["features"] += [42, "text", None, [1, 2]]
+    assert _fmt_round_trip(tmp_path, doc)["features"][1:] == [42, "text", None, [1, 2]]
+
+
+def test_fmt_keeps_a_valid_polygon_valid_where_rounding_would_break_it(tmp_path):
+    shell = [[51.0, 25.0], [51.1, 25.0], [51.1, 25.1], [51.0, 25.1], [51.0, 25.0]]
+    # Rounded to six decimals, this hole's lower edge would lie on the shell's.
+    hole = [[51.05, 25.0000004], [51.055, 25.05], [51.06, 25.0000004], [51.05, 25.0000004]]
+    doc = layer_doc(feature(kind="area-of-control"))
+    doc["features"][0]["geometry"] = {"type": "Polygon", "coordinates": [shell, hole]}
+    path = write_doc(tmp_path / "holes.geojson", doc)
+    assert run_cli("validate", str(path)).returncode == 0
+    assert run_cli("fmt", str(path)).returncode == 0
+    result = run_cli("validate", str(path))
+    assert result.returncode == 0, result.stdout
+
+
+def test_fmt_refuses_to_grow_a_file_past_the_size_limit(tmp_path):
+    doc = layer_doc(feature())
+    # Compact objects that the canonical form spreads over several indented lines each.
+    doc["features"][0]["properties"]["x_rows"] = [{"a": n, "b": n} for n in range(450_000)]
+    path = tmp_path / "big.geojson"
+    path.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+    before = path.read_bytes()
+    assert len(before) < 20 * 1024 * 1024
+    result = run_cli("fmt", str(path))
+    assert result.returncode == 1
+    assert "over the limit of 20,971,520" in result.stderr and "left untouched" in result.stderr
+    assert path.read_bytes() == before
