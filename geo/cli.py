@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from geo.analysis.command import add_analyze_parser
 from geo.export.command import add_export_parser
 from geo.model import Message, printable
 
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
                 help="the layers folder (default: layers/)",
             )
     add_export_parser(sub)
+    add_analyze_parser(sub)
     return parser
 
 

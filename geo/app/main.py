@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.app import pages
+from geo.app.analysis_page import analysis_page
 from geo.app.state import (
     MULTI_KEYS,
     WINDOWS,
@@ -102,6 +103,7 @@ def run() -> None:
             st.Page(features_page, title="Features", url_path="features"),
             st.Page(sources_page, title="Sources", url_path="sources"),
             st.Page(about_page, title="About", url_path="about"),
+            st.Page(lambda: analysis_page(ctx), title="Analysis", url_path="analysis"),
         ]
     )
     navigation.run()
