@@ -110,6 +110,19 @@ NAMED_EVENTS = {
     "islamabad-talks-2026",
     "us-blockade-iran-ports-2026",
     "israel-lebanon-ceasefire-2026",
+    # Added for the December 2026 polish: attacks on US forces of 2023-2024 and the US answers.
+    "drone-attack-al-tanf-2023",
+    "drone-attacks-ain-al-asad-2023",
+    "ballistic-missile-attack-ain-al-asad-2024",
+    "drone-attack-erbil-air-base-2023",
+    "us-strikes-kataib-hezbollah-iraq-2023",
+    "us-strikes-syria-2023-10",
+    "us-strike-syria-2023-11-08",
+    "us-strikes-syria-2023-11-12",
+    "rocket-attack-ain-al-asad-2024-08",
+    "uss-carney-intercepts-houthi-missiles-2023",
+    "uss-carney-houthi-drones-2023-12-03",
+    "us-navy-sinks-houthi-boats-2023",
 }
 NAMED_ACTORS = {
     "Hezbollah",
@@ -264,6 +277,10 @@ def test_events_that_overlap_in_time_with_sites_are_consistent():
         ("iran-missile-strike-al-udeid-2025", "al-udeid-air-base"),
         ("iran-missile-strike-ain-al-asad-2020", "ain-al-asad-air-base"),
         ("tower-22-drone-attack-2024", "tower-22"),
+        ("drone-attack-al-tanf-2023", "al-tanf-garrison"),
+        ("ballistic-missile-attack-ain-al-asad-2024", "ain-al-asad-air-base"),
+        ("rocket-attack-ain-al-asad-2024-08", "ain-al-asad-air-base"),
+        ("drone-attack-erbil-air-base-2023", "erbil-air-base"),
     ):
         event = BY_ID[event_id][1]["properties"]
         site = BY_ID[site_id][1]["properties"]
