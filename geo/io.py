@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -182,13 +183,65 @@ def read_json_file(path: Path, max_bytes: int = MAX_BYTES) -> tuple[Any, str]:
     return parse_json_bytes(raw, name, max_bytes)
 
 
+class NotAFileError(OSError):
+    """The path names something other than a regular file (a FIFO, a device, a socket): writing
+    over it would replace it, so it is refused."""
+
+
+def check_writable_target(path: Path) -> Path:
+    """The regular file that writing to ``path`` replaces: ``path`` itself, or the file a
+    symlink at ``path`` names (it may not exist yet).
+
+    Raises
+    ------
+    NotAFileError
+        When ``path`` (or what a symlink at it names) exists and is not a regular file.
+    OSError
+        When the path cannot be looked up (a symlink loop, say).
+    """
+    target = Path(os.path.realpath(path, strict=False))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    if stat.S_ISREG(mode):
+        return target
+    kind = _kind(mode)
+    shown = str(path) if target == Path(os.path.abspath(path)) else f"{path} -> {target}"
+    raise NotAFileError(
+        f"{shown!r} is {kind}, not a regular file, and writing would replace it; "
+        "give the name of a new or regular file with -o"
+    )
+
+
+def _kind(mode: int) -> str:
+    for test, word in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return word
+    return "not a file"
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix.
 
     The data goes to a temporary file in the same folder, is flushed to disk, and then replaces
-    ``path`` in one rename. On any error the temporary file is removed and ``path`` is untouched.
+    ``path`` in one rename; the folder is flushed too, so that the rename survives a crash. On
+    any error (a full disk, say) the temporary file is removed and ``path`` is untouched. A
+    symlink is written through to the file it names. Text that UTF-8 cannot hold (a lone
+    surrogate) raises UnicodeEncodeError before anything is written.
+
+    Raises
+    ------
+    NotAFileError
+        When ``path`` exists and is not a regular file (a FIFO or a device would be replaced).
     """
-    path = Path(os.path.realpath(path))  # through a symlink to the file it names
+    path = check_writable_target(Path(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
     # An existing file keeps its mode; a new one gets the usual 0666 less the umask, not the
     # temporary file's 0600.
@@ -205,6 +258,20 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # some systems cannot open a folder; the rename has still happened
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:
