@@ -6,6 +6,7 @@ silently (a byte-order mark) and what would hurt the app (a huge file), each wit
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -245,7 +246,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     # An existing file keeps its mode; a new one gets the usual 0666 less the umask, not the
     # temporary file's 0600.
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+    before = path.stat() if path.exists() else None
+    mode = before.st_mode & 0o777 if before else 0o666 & ~_umask()
     # A short name: the target's own name may already be near the file system's limit.
     fd, tmp = tempfile.mkstemp(prefix=".posture-", suffix=".tmp", dir=path.parent)
     try:
@@ -254,11 +256,20 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        if before and (before.st_uid, before.st_gid) != (os.getuid(), os.getgid()):
+            _keep_owner(tmp, before)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_folder(path.parent)
+
+
+def _keep_owner(tmp: str, before: os.stat_result) -> None:
+    """Give the new file the old one's owner where allowed (root exporting over a user's file
+    should not leave them a file they cannot edit)."""
+    with contextlib.suppress(OSError):
+        os.chown(tmp, before.st_uid, before.st_gid)
 
 
 def _fsync_folder(folder: Path) -> None:

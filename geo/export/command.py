@@ -124,15 +124,8 @@ def _export(args: argparse.Namespace) -> None:
         raise ExportError(_os_problem(output, exc)) from None
     except ExportInputError as exc:
         raise ExportError(str(exc)) from None
-    print(f"wrote {output} ({_size(len(data))}, {fmt})")
-
-
-def _size(count: int) -> str:
-    if count < 10_000:
-        return f"{count:,} bytes"
-    if count < 10_000_000:
-        return f"{count / 1000:,.0f} kB"
-    return f"{count / 1_000_000:,.1f} MB"
+    # The path as in error messages: quoted, and escaped where it is not valid text.
+    print(f"wrote {str(output)!r}: {len(data):,} bytes of {fmt}")
 
 
 def _html(catalog, view, title: str | None, tiles: str) -> bytes:

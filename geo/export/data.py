@@ -135,7 +135,7 @@ def _summary(
 ) -> dict[str, str]:
     """What the file is: title, description (with the review date) and the review date."""
     return {
-        "title": clean(title or default_title(view)),
+        "title": title or default_title(view),
         "description": export_description(catalog, view, pairs),
         "reviewed_to": catalog.reviewed_to() or "",
     }
@@ -410,8 +410,8 @@ def ogr_bytes(
     The file holds one layer (the GeoPackage's one table, the KML's one folder) named
     ``table``. KML columns are renamed as :data:`KML_RENAMES` says; the KML document has the
     export's title and description as its name and description. The GeoPackage table's
-    description (``gpkg_contents``) is the description, and its metadata holds
-    ``reviewed_to``. ``summary`` has the keys title, description and reviewed_to.
+    identifier and description (``gpkg_contents``) are the title and description, and its
+    metadata holds ``reviewed_to``. ``summary`` has the keys title, description and reviewed_to.
 
     Raises
     ------
@@ -429,6 +429,7 @@ def ogr_bytes(
     layer_options: dict[str, str] = {}
     extra: dict[str, Any] = {}
     if not kml:
+        layer_options["IDENTIFIER"] = clean(summary["title"], NOT_C_STRING)
         layer_options["DESCRIPTION"] = clean(summary["description"], NOT_C_STRING)
         extra["layer_metadata"] = {"reviewed_to": reviewed or ""}
     buffer = io.BytesIO()
