@@ -278,6 +278,18 @@ def test_a_symlink_loop_is_one_line(tmp_path):
     assert_one_line_error(result, str(loop), "symlink")
 
 
+def test_a_layer_file_the_export_reads_is_not_overwritten(tmp_path):
+    layers = write_layers(tmp_path / "layers")
+    layer_file = layers / "every.geojson"
+    before = layer_file.read_bytes()
+    link = tmp_path / "link.geojson"  # the same file under another name
+    link.symlink_to(layer_file)
+    for target in (layer_file, link):
+        result = export("geojson", target, layers=layers)
+        assert_one_line_error(result, str(target), "layer file", "-o")
+        assert layer_file.read_bytes() == before
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_symlink_is_written_through_to_its_file(tmp_path, fmt):
     real = tmp_path / "real" / f"map.{fmt}"

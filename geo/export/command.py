@@ -97,6 +97,7 @@ def _export(args: argparse.Namespace) -> None:
     size = parse_size(args.size) if fmt in ("png", "svg") else None
     _check_output(output)
     catalog = _load(Path(args.layers_dir))
+    _check_not_an_input(output, catalog)
     view = view_from_args(args, catalog)
     if not any(True for _ in catalog.features(view)):
         raise ExportError(
@@ -191,6 +192,23 @@ def _check_output(output: Path) -> None:
         raise ExportError(
             f"cannot write {shown!r}: permission denied; choose a folder you can write to"
         )
+
+
+def _check_not_an_input(output: Path, catalog) -> None:
+    """Refuse to write over a layer file the export reads: the contributor's file would
+    become the export."""
+    if not output.exists():
+        return
+    for layer in catalog.layers:
+        try:
+            same = layer.path.is_file() and os.path.samefile(layer.path, output)
+        except OSError:
+            same = False
+        if same:
+            raise ExportError(
+                f"{str(output)!r} is the layer file {str(layer.path)!r} that this export reads; "
+                "writing would replace the layer: choose another -o"
+            )
 
 
 # What to do about the errors a write meets most, by errno.
