@@ -18,7 +18,6 @@ replaced, never a crash; see geo/export/text.py.
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import re
@@ -163,12 +162,13 @@ def geojson_document(
     }
     if reviewed:
         meta["reviewed"] = reviewed
-    # Text UTF-8 cannot hold (a lone surrogate) becomes U+FFFD; see geo/export/text.py.
+    # A copy (clean_deep makes new containers) in which text UTF-8 cannot hold (a lone
+    # surrogate) becomes U+FFFD; see geo/export/text.py.
     return clean_deep(
         {
             "type": "FeatureCollection",
             "layer": meta,
-            "features": [copy.deepcopy(feature) for _layer, feature in pairs],
+            "features": [feature for _layer, feature in pairs],
         }
     )
 
