@@ -33,7 +33,7 @@ import pytest
 
 from geo.catalog import Catalog, View
 from geo.export import EmptyViewError, export_bytes
-from geo.export.data import ExportInputError
+from geo.export.data import ExportInputError, ExportWriteError
 from geo.model import Layer
 from tests.helpers import run_cli
 
@@ -631,3 +631,17 @@ def test_every_export_says_to_which_date_the_data_was_reviewed(exported, fmt):
         assert phrase in description
         assert pyogrio.read_info(out)["layer_metadata"]["reviewed_to"] == REVIEWED_OLDEST
         assert {row["data_reviewed_to"] for row in gpkg_rows(out)} == {REVIEWED_OLDEST}
+
+
+def test_a_gdal_failure_is_one_line_naming_the_file_and_the_fix():
+    """Two properties whose names differ only in case (an upload that bypassed the schema) are
+    one column to SQLite: GDAL refuses the GeoPackage, and says so in one line."""
+    catalog = bad_catalog()
+    props = catalog.layers[0].features[0]["properties"]
+    props.update(NAME="upper", Name="title")
+    with pytest.raises(ExportWriteError) as caught:
+        export_bytes(catalog, View(), "gpkg")
+    text = str(caught.value)
+    assert "\n" not in text
+    assert text.startswith("cannot write 'export': GDAL could not make the GeoPackage (")
+    assert "NAME" in text and "export geojson or csv instead" in text
