@@ -318,6 +318,24 @@ def test_a_name_at_the_file_systems_limit_works(tmp_path, fmt):
     assert os.listdir(tmp_path) == [out.name]
 
 
+def test_a_name_over_the_limit_is_one_line(tmp_path):
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    out = tmp_path / ("n" * limit + ".csv")
+    result = export("csv", out, "--layers", "us-sites")
+    assert_one_line_error(result, "name is too long", "-o")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_file_name_that_is_not_utf8_is_written_and_reported(tmp_path):
+    """A name with the byte 0xff (Python reads it as U+DCFF) is written as it is, and the
+    report escapes it rather than failing after the write."""
+    out = tmp_path / "caf\udcff.csv"
+    result = export("csv", out, "--layers", "us-sites")
+    assert result.returncode == 0, result.stderr
+    assert os.listdir(os.fsencode(tmp_path)) == [b"caf\xff.csv"]
+    assert "caf\\udcff.csv" in result.stdout
+
+
 # ---------------------------------------------------------------------------------------------
 # A full disk, for real: a 64 kB tmpfs
 

@@ -164,9 +164,11 @@ def _load(folder: Path):
 
 def _check_output(output: Path) -> None:
     """Refuse early a path that cannot be written, before any drawing."""
-    if output.is_dir():
-        raise ExportError(f"{str(output)!r} is a folder: give a file name, e.g. {output}/map.png")
     try:
+        if os.path.isdir(output):
+            raise ExportError(
+                f"{str(output)!r} is a folder: give a file name, e.g. {output}/map.png"
+            )
         target = check_writable_target(output)
     except NotAFileError as exc:
         raise ExportError(str(exc)) from None
