@@ -324,6 +324,9 @@ def test_a_name_over_the_limit_is_one_line(tmp_path):
     result = export("csv", out, "--layers", "us-sites")
     assert_one_line_error(result, "name is too long", "-o")
     assert os.listdir(tmp_path) == []
+    folder = tmp_path / ("n" * (limit + 1))
+    result = run_cli("export", "csv", "-o", str(tmp_path / "x.csv"), "--layers-dir", str(folder))
+    assert_one_line_error(result, "layers folder", "--layers-dir")
 
 
 def test_a_file_name_that_is_not_utf8_is_written_and_reported(tmp_path):
