@@ -6,9 +6,11 @@ silently (a byte-order mark) and what would hurt the app (a huge file), each wit
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -210,17 +212,70 @@ def read_json_file(path: Path, max_bytes: int = MAX_BYTES) -> tuple[Any, str]:
     return parse_json_bytes(raw, name, max_bytes)
 
 
+class NotAFileError(OSError):
+    """The path names something other than a regular file (a FIFO, a device, a socket): writing
+    over it would replace it, so it is refused."""
+
+
+def check_writable_target(path: Path) -> Path:
+    """The regular file that writing to ``path`` replaces: ``path`` itself, or the file a
+    symlink at ``path`` names (it may not exist yet).
+
+    Raises
+    ------
+    NotAFileError
+        When ``path`` (or what a symlink at it names) exists and is not a regular file.
+    OSError
+        When the path cannot be looked up (a symlink loop, say).
+    """
+    target = Path(os.path.realpath(path, strict=False))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    if stat.S_ISREG(mode):
+        return target
+    kind = _kind(mode)
+    shown = str(path) if target == Path(os.path.abspath(path)) else f"{path} -> {target}"
+    raise NotAFileError(
+        f"{shown!r} is {kind}, not a regular file, and writing would replace it; "
+        "give the name of a new or regular file with -o"
+    )
+
+
+def _kind(mode: int) -> str:
+    for test, word in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return word
+    return "not a file"
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix.
 
     The data goes to a temporary file in the same folder, is flushed to disk, and then replaces
-    ``path`` in one rename. On any error the temporary file is removed and ``path`` is untouched.
+    ``path`` in one rename; the folder is flushed too, so that the rename survives a crash. On
+    any error (a full disk, say) the temporary file is removed and ``path`` is untouched. A
+    symlink is written through to the file it names. Text that UTF-8 cannot hold (a lone
+    surrogate) raises UnicodeEncodeError before anything is written.
+
+    Raises
+    ------
+    NotAFileError
+        When ``path`` exists and is not a regular file (a FIFO or a device would be replaced).
     """
-    path = Path(os.path.realpath(path))  # through a symlink to the file it names
+    path = check_writable_target(Path(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
     # An existing file keeps its mode; a new one gets the usual 0666 less the umask, not the
     # temporary file's 0600.
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+    before = path.stat() if path.exists() else None
+    mode = before.st_mode & 0o777 if before else 0o666 & ~_umask()
     # A short name: the target's own name may already be near the file system's limit.
     fd, tmp = tempfile.mkstemp(prefix=".posture-", suffix=".tmp", dir=path.parent)
     try:
@@ -229,10 +284,33 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        if before and (before.st_uid, before.st_gid) != (os.getuid(), os.getgid()):
+            _keep_owner(tmp, before)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_folder(path.parent)
+
+
+def _keep_owner(tmp: str, before: os.stat_result) -> None:
+    """Give the new file the old one's owner where allowed (root exporting over a user's file
+    should not leave them a file they cannot edit)."""
+    with contextlib.suppress(OSError):
+        os.chown(tmp, before.st_uid, before.st_gid)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # some systems cannot open a folder; the rename has still happened
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:

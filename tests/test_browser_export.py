@@ -58,3 +58,31 @@ def test_popup_shows_text_exactly_and_runs_no_script(context, tmp_path):
     assert page.locator("img").count() == 0
     assert context.dialogs == []
     assert context.recorder.outside == []
+
+
+def test_each_popup_shows_its_own_citation_and_the_review_date_is_visible(context, tmp_path):
+    """Two features cite one page under different titles: each popup names its own; the
+    sources panel says to which date the data was reviewed."""
+    from tests.helpers import run_cli
+    from tests.test_export_hardening import REVIEWED_OLDEST_LABEL, write_layers
+
+    layers = write_layers(tmp_path / "layers")
+    path = tmp_path / "map.html"
+    result = run_cli("export", "html", "-o", str(path), "--layers-dir", str(layers))
+    assert result.returncode == 0, result.stderr
+    page = open_export(context, path)
+    for fid, title in (
+        ("every-field", "First title Quebec"),
+        ("same-page-other-title", "Second title Uniform"),
+    ):
+        page.evaluate(
+            f"window.posture.select('{fid}'); "
+            f"window.posture.byId['{fid}'].drawn[0].openPopup(); null"
+        )
+        popup = page.locator(f".posture-popup[data-feature-id='{fid}']")
+        popup.wait_for()
+        assert popup.locator(f"a:text-is('{title}')").count() == 1, popup.inner_text()
+    footer = page.locator(".posture-footer")
+    assert footer.is_visible()
+    assert f"Data reviewed to {REVIEWED_OLDEST_LABEL}." in footer.inner_text()
+    assert context.recorder.outside == []

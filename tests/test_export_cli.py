@@ -164,7 +164,7 @@ def test_unknown_format_is_a_usage_error(tmp_path):
 # Every format works, and gives the same bytes twice
 
 
-@pytest.mark.parametrize("fmt", ["png", "svg", "geojson", "csv"])
+@pytest.mark.parametrize("fmt", ["png", "svg", "geojson", "csv", "kml", "gpkg"])
 def test_exporting_twice_gives_the_same_bytes(tmp_path, fmt):
     first, second = tmp_path / f"one.{fmt}", tmp_path / f"two.{fmt}"
     # Two separate processes, run side by side to keep the test quick.

@@ -19,11 +19,13 @@ def catalog():
 
 
 def test_sources_are_stored_once(catalog):
+    """Each citation once: a cited work is the whole citation, not its url alone (two features
+    citing one page with different notes keep their own; tests/test_export_hardening.py)."""
     payload = build_payload(catalog, View())
-    urls = [s["url"] for s in payload["sources"]]
-    assert len(urls) == len(set(urls))
+    works = [tuple(sorted(s.items())) for s in payload["sources"]]
+    assert len(works) == len(set(works))
     cited = {i for layer in payload["layers"] for f in layer["features"] for i in f["src"]}
-    assert cited == set(range(len(urls)))
+    assert cited == set(range(len(works)))
     assert payload["count"] == sum(len(layer["features"]) for layer in payload["layers"])
 
 

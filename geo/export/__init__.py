@@ -2,8 +2,10 @@
 
 - :func:`geo.export.images.export_image`: slide-ready PNG or SVG, drawn offline with matplotlib.
 - :func:`geo.export.data.export_data`: GeoJSON (a valid layer file), CSV, KML, GeoPackage.
-- :mod:`geo.export.command`: the ``python -m geo export`` command; HTML comes from
+- :func:`geo.export.html.html_bytes`: the self-contained HTML page, from
   :func:`geo.render.export_html`.
+- :mod:`geo.export.command`: the ``python -m geo export`` command.
+- :mod:`geo.export.text`: text a format cannot hold, replaced instead of a crash.
 - :func:`geo.export.view_args.view_from_args`: command-line options -> :class:`geo.catalog.View`.
 
 Heavy libraries (matplotlib, geopandas, pyogrio) are imported inside the functions that use them.
@@ -11,11 +13,8 @@ Heavy libraries (matplotlib, geopandas, pyogrio) are imported inside the functio
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from geo.catalog import Catalog, View
-from geo.export.data import DATA_FORMATS, EmptyViewError, export_data
+from geo.export.data import DATA_FORMATS, EmptyViewError, data_bytes, export_data
 from geo.export.images import IMAGE_FORMATS, export_image, render_image
 from geo.export.view_args import ViewError, view_from_args
 
@@ -25,6 +24,7 @@ __all__ = [
     "IMAGE_FORMATS",
     "EmptyViewError",
     "ViewError",
+    "data_bytes",
     "export_bytes",
     "export_data",
     "export_image",
@@ -48,12 +48,9 @@ def export_bytes(catalog: Catalog, view: View, fmt: str, title: str | None = Non
     """The bytes of an export of ``view``, for a download button: the same files the
     ``export`` command writes."""
     if fmt == "html":
-        from geo.render import export_html
+        from geo.export.html import html_bytes
 
-        return export_html(catalog, view, title=title).encode("utf-8")
+        return html_bytes(catalog, view, title=title)
     if fmt in IMAGE_FORMATS:
         return render_image(catalog, view, fmt, title=title)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"export.{fmt}"
-        export_data(catalog, view, path, fmt, title)
-        return path.read_bytes()
+    return data_bytes(catalog, view, fmt, title)

@@ -6,6 +6,7 @@ geo/cli.py registers it with :func:`add_export_parser`; :func:`cmd_export` runs 
 from __future__ import annotations
 
 import argparse
+import errno
 import inspect
 import os
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from geo.export.data import ExportInputError
 from geo.export.view_args import ViewError, add_view_arguments, parse_size, view_from_args
+from geo.io import NotAFileError, check_writable_target
 
 FORMATS = ("html", "png", "svg", "geojson", "csv", "kml", "gpkg")
 EXIT_OK, EXIT_ERRORS = 0, 1
@@ -31,8 +33,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     With no layer or date option every layer and every date is exported. Dates are YYYY,
     YYYY-MM or YYYY-MM-DD; a partial --as-of or --to means its last day, a partial --from its
     first. --filter takes country=, actor=, kind=, status= or q= (free text); repeat it to
-    combine. The file is written whole or not at all; on bad input nothing is written, one
-    line on stderr says what to fix, and the exit status is 1.
+    combine. The file is written whole or not at all: it is made beside FILE, flushed to
+    disk and renamed over it, so a failed write (a full disk, say) leaves an earlier FILE as
+    it was. A symlink is written through; a FIFO, device or folder is refused. On bad input
+    nothing is written, one line on stderr says what to fix, and the exit status is 1. On
+    success one line on stdout names the file and its size.
 
     Example:
       python -m geo export png -o map.png --as-of 2024-01-01
@@ -92,6 +97,7 @@ def _export(args: argparse.Namespace) -> None:
     size = parse_size(args.size) if fmt in ("png", "svg") else None
     _check_output(output)
     catalog = _load(Path(args.layers_dir))
+    _check_not_an_input(output, catalog)
     view = view_from_args(args, catalog)
     if not any(True for _ in catalog.features(view)):
         raise ExportError(
@@ -100,45 +106,46 @@ def _export(args: argparse.Namespace) -> None:
         )
     try:
         if fmt == "html":
-            _export_html(catalog, view, output, args.title, args.tiles)
+            data = _html(catalog, view, args.title, args.tiles)
         elif fmt in ("png", "svg"):
-            from geo.export.images import export_image
+            from geo.export.images import render_image
 
             assert size is not None
-            export_image(catalog, view, output, fmt, size=size, title=args.title)
+            data = render_image(catalog, view, fmt, size=size, title=args.title)
         else:
-            from geo.export.data import export_data
+            from geo.export.data import data_bytes
 
-            export_data(catalog, view, output, fmt, title=args.title)
+            data = data_bytes(catalog, view, fmt, title=args.title, name=str(output))
+        from geo.io import write_atomic
+
+        write_atomic(output, data)
+    except NotAFileError as exc:
+        raise ExportError(str(exc)) from None
     except OSError as exc:
         raise ExportError(_os_problem(output, exc)) from None
     except ExportInputError as exc:
         raise ExportError(str(exc)) from None
+    # The path as in error messages: quoted, and escaped where it is not valid text.
+    print(f"wrote {str(output)!r}: {len(data):,} bytes of {fmt}")
 
 
-def _export_html(catalog, view, output: Path, title: str | None, tiles: str) -> None:
+def _html(catalog, view, title: str | None, tiles: str) -> bytes:
     try:
-        from geo.render import export_html
+        from geo.export.html import html_bytes
+        from geo.render import TILES
     except ImportError as exc:
         raise ExportError(
             f"html export is not available here ({exc}); export png, svg or a data format"
         ) from None
-    try:
-        from geo.render import TILES
-    except ImportError:
-        TILES = None
-    if TILES is not None and tiles not in TILES:
+    if tiles not in TILES:
         raise ExportError(f"--tiles {tiles!r} is unknown: use one of {', '.join(TILES)}")
-    text = export_html(catalog, view, title=title, tiles=tiles)
-    from geo.io import write_atomic
-
-    write_atomic(output, text)
+    return html_bytes(catalog, view, title=title, tiles=tiles)
 
 
 def _load(folder: Path):
     from geo.catalog import load_catalog
 
-    if not folder.is_dir():
+    if not os.path.isdir(folder):  # False, not an error, for a name over the limit
         raise ExportError(
             f"layers folder {str(folder)!r} not found: run from the repository's root or pass "
             "--layers-dir DIR"
@@ -157,26 +164,72 @@ def _load(folder: Path):
 
 def _check_output(output: Path) -> None:
     """Refuse early a path that cannot be written, before any drawing."""
-    folder = output.parent if str(output.parent) else Path(".")
-    if output.is_dir():
-        raise ExportError(f"{str(output)!r} is a folder: give a file name, e.g. {output}/map.png")
+    try:
+        if os.path.isdir(output):
+            raise ExportError(
+                f"{str(output)!r} is a folder: give a file name, e.g. {output}/map.png"
+            )
+        target = check_writable_target(output)
+    except NotAFileError as exc:
+        raise ExportError(str(exc)) from None
+    except OSError as exc:  # a symlink loop, say
+        raise ExportError(_os_problem(output, exc)) from None
+    shown = str(output) if target == Path(os.path.abspath(output)) else f"{output} -> {target}"
+    folder = target.parent
     if not folder.exists():
         raise ExportError(
-            f"cannot write {str(output)!r}: folder {str(folder)!r} does not exist; create it "
+            f"cannot write {shown!r}: folder {str(folder)!r} does not exist; create it "
             "(mkdir -p) or choose another -o"
         )
     if not folder.is_dir():
         raise ExportError(
-            f"cannot write {str(output)!r}: {str(folder)!r} is not a folder; choose another -o"
+            f"cannot write {shown!r}: {str(folder)!r} is not a folder; choose another -o"
         )
+    # The new file is made in the folder and renamed over the old one, so it is the folder
+    # that must be writable (a read-only file in a writable folder is refused too, as promised
+    # by its mode).
     if not os.access(folder, os.W_OK | os.X_OK) or (
-        output.exists() and not os.access(output, os.W_OK)
+        target.exists() and not os.access(target, os.W_OK)
     ):
         raise ExportError(
-            f"cannot write {str(output)!r}: permission denied; choose a folder you can write to"
+            f"cannot write {shown!r}: permission denied; choose a folder you can write to"
         )
+
+
+def _check_not_an_input(output: Path, catalog) -> None:
+    """Refuse to write over a layer file the export reads: the contributor's file would
+    become the export."""
+    if not output.exists():
+        return
+    for layer in catalog.layers:
+        try:
+            same = layer.path.is_file() and os.path.samefile(layer.path, output)
+        except OSError:
+            same = False
+        if same:
+            raise ExportError(
+                f"{str(output)!r} is the layer file {str(layer.path)!r} that this export reads; "
+                "writing would replace the layer: choose another -o"
+            )
+
+
+# What to do about the errors a write meets most, by errno.
+_FIXES = {
+    errno.ENOSPC: "the disk is full; free some space or choose another folder with -o, and "
+    "the earlier file is left as it was",
+    errno.EDQUOT: "the disk quota is used up; free some space or choose another folder with -o",
+    errno.EROFS: "the file system is read-only; choose another folder with -o",
+    errno.EACCES: "permission denied; choose a folder you can write to with -o",
+    errno.EPERM: "permission denied; choose a folder you can write to with -o",
+    errno.ENAMETOOLONG: "the name is too long; choose a shorter one with -o",
+    errno.ELOOP: "too many symlinks (a loop?); fix the link or choose another -o",
+    errno.EIO: "an input/output error on the device; check it or choose another folder with -o",
+}
 
 
 def _os_problem(output: Path, exc: OSError) -> str:
-    reason = exc.strerror or str(exc)
-    return f"cannot write {str(output)!r}: {reason}; choose a folder you can write to with -o"
+    fix = _FIXES.get(exc.errno or 0)
+    if fix is None:
+        reason = " ".join((exc.strerror or str(exc)).split())
+        fix = f"{reason}; choose a folder you can write to with -o"
+    return f"cannot write {str(output)!r}: {fix}"

@@ -4,28 +4,31 @@
   ``export`` in the group ``user``, whose title and description say what the view is, and the
   view's features unchanged, every citation field included. Written in the canonical form.
 - ``csv``: one row per feature, every field flattened to text; see :func:`write_csv`.
-- ``kml`` and ``gpkg``: written by GDAL through pyogrio, with the same flattened text columns.
-  KML sets each placemark's name and description; the GeoPackage holds one table named after
-  the view.
+- ``kml`` and ``gpkg``: made by GDAL through pyogrio in memory, with the same flattened text
+  columns. KML sets each placemark's name and description; the GeoPackage holds one table named
+  after the view.
 
-Every writer is atomic: the file appears whole or not at all.
+Every export says to which date its data was reviewed (:meth:`Catalog.reviewed_to`): the
+GeoJSON layer's ``reviewed`` and description, the ``data_reviewed_to`` column of CSV, KML and
+GeoPackage, the KML document's description, the GeoPackage table's description and metadata.
+Every writer is atomic: the file is made whole in memory, written beside the target, flushed
+and renamed over it, so the file appears whole or not at all. Text a format cannot hold is
+replaced, never a crash; see geo/export/text.py.
 """
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
-import os
-import shutil
-import tempfile
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from geo.catalog import Catalog, View
+from geo.export.text import NOT_C_STRING, NOT_XML, clean, clean_deep
 from geo.export.view_args import default_title, describe_view, view_slug
-from geo.io import write_atomic
+from geo.io import check_writable_target, write_atomic
 from geo.model import Layer
 
 DATA_FORMATS = ("geojson", "csv", "kml", "gpkg")
@@ -68,6 +71,7 @@ BASE_COLUMNS = (
     "geometry_type",
     "geometry_wkt",
     *(f"origin_{key}" for key in ORIGIN_FIELDS),
+    "data_reviewed_to",
 )
 # Properties that have their own column or columns; any others get a column of their own.
 _HANDLED = set(BASE_COLUMNS) | {"sources", "claims", "origin"}
@@ -87,31 +91,53 @@ class EmptyViewError(ExportInputError):
 def export_data(
     catalog: Catalog, view: View, path: Path, fmt: str, title: str | None = None
 ) -> None:
-    """Write the view's features to ``path`` as ``fmt`` (geojson, csv, kml or gpkg).
+    """Write the view's features to ``path`` as ``fmt`` (geojson, csv, kml or gpkg), atomically:
+    the file is made whole in memory, then written beside ``path`` and renamed over it.
 
     Raises
     ------
     EmptyViewError
         When the view shows no feature.
+    ExportWriteError
+        When GDAL cannot make the KML or GeoPackage.
     OSError
-        When the file cannot be written; nothing is left behind then.
+        When the file cannot be written (a full disk, a FIFO at ``path``); ``path`` is left as
+        it was then.
     """
+    check_writable_target(Path(path))  # before the work, not after it
+    write_atomic(Path(path), data_bytes(catalog, view, fmt, title, name=str(path)))
+
+
+def data_bytes(
+    catalog: Catalog, view: View, fmt: str, title: str | None = None, name: str = "export"
+) -> bytes:
+    """The bytes of the view's features as ``fmt``; ``name`` is the file's name in messages."""
     pairs = list(catalog.features(view))
     if not pairs:
         raise EmptyViewError("the view shows no feature")
-    path = Path(path)
+    reviewed = catalog.reviewed_to()
     if fmt == "geojson":
         doc = geojson_document(catalog, view, pairs, title)
-        _check_layer_document(doc, path)
+        _check_layer_document(doc, name)
         from geo.fmt import canonical_text
 
-        write_atomic(path, canonical_text(doc))
-    elif fmt == "csv":
-        write_atomic(path, csv_bytes(pairs))
-    elif fmt in ("kml", "gpkg"):
-        write_ogr(pairs, path, fmt, view_slug(view))
-    else:
-        raise ValueError(f"unknown data format {fmt!r}: use one of {', '.join(DATA_FORMATS)}")
+        return canonical_text(doc).encode("utf-8")
+    if fmt == "csv":
+        return csv_bytes(pairs, reviewed)
+    if fmt in ("kml", "gpkg"):
+        return ogr_bytes(pairs, fmt, view_slug(view), _summary(catalog, view, pairs, title), name)
+    raise ValueError(f"unknown data format {fmt!r}: use one of {', '.join(DATA_FORMATS)}")
+
+
+def _summary(
+    catalog: Catalog, view: View, pairs: list[tuple[Layer, dict[str, Any]]], title: str | None
+) -> dict[str, str]:
+    """What the file is: title, description (with the review date) and the review date."""
+    return {
+        "title": title or default_title(view),
+        "description": export_description(catalog, view, pairs),
+        "reviewed_to": catalog.reviewed_to() or "",
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,35 +151,55 @@ def geojson_document(
     title: str | None = None,
 ) -> dict[str, Any]:
     """A layer document holding the view's features as they are in the layer files."""
-    layer_titles = []
+    reviewed = catalog.reviewed_to()
+    meta: dict[str, Any] = {
+        "id": "export",
+        "title": title or default_title(view),
+        "group": "user",
+        "description": export_description(catalog, view, pairs),
+        "visible": True,
+        "style": {"color": EXPORT_COLOR},
+    }
+    if reviewed:
+        meta["reviewed"] = reviewed
+    # A copy (clean_deep makes new containers) in which text UTF-8 cannot hold (a lone
+    # surrogate) becomes U+FFFD; see geo/export/text.py.
+    return clean_deep(
+        {
+            "type": "FeatureCollection",
+            "layer": meta,
+            "features": [feature for _layer, feature in pairs],
+        }
+    )
+
+
+def export_description(
+    catalog: Catalog, view: View, pairs: list[tuple[Layer, dict[str, Any]]]
+) -> str:
+    """What the export holds, from which layers and data version, reviewed to which date."""
+    layer_titles: list[str] = []
     for layer, _feature in pairs:
         if layer.title not in layer_titles:
             layer_titles.append(layer.title)
-    description = (
+    return (
         f"{describe_view(view, catalog)} Exported from the layers {', '.join(layer_titles)} "
-        f"(data version {catalog.data_version()}); every feature keeps its sources."
+        f"(data version {catalog.data_version()}); {reviewed_phrase(catalog.reviewed_to())}; "
+        "every feature keeps its sources."
     )
-    return {
-        "type": "FeatureCollection",
-        "layer": {
-            "id": "export",
-            "title": title or default_title(view),
-            "group": "user",
-            "description": description,
-            "visible": True,
-            "style": {"color": EXPORT_COLOR},
-        },
-        "features": [copy.deepcopy(feature) for _layer, feature in pairs],
-    }
 
 
-def _check_layer_document(doc: dict[str, Any], path: Path) -> None:
+def reviewed_phrase(reviewed: str | None) -> str:
+    """'data reviewed to 2026-11-22', or that no layer records a review."""
+    return f"data reviewed to {reviewed}" if reviewed else "no review date recorded"
+
+
+def _check_layer_document(doc: dict[str, Any], name: str) -> None:
     """Refuse to write a layer file the validator would reject (a title with markup, say)."""
     import datetime as dt
 
     from geo.validate import check_document
 
-    errors = [m for m in check_document(doc, str(path), dt.date.today()) if m.level == "error"]
+    errors = [m for m in check_document(doc, name, dt.date.today()) if m.level == "error"]
     if errors:
         first = errors[0]
         where = f"{first.field}: " if first.field else ""
@@ -201,11 +247,15 @@ def _representative(geometry: dict[str, Any]) -> tuple[float, float, str]:
     return point.x, point.y, wkt
 
 
-def flat_row(layer: Layer, feature: dict[str, Any]) -> dict[str, str | None]:
+def flat_row(
+    layer: Layer, feature: dict[str, Any], reviewed: str | None = None
+) -> dict[str, str | None]:
     """The feature as one row of text cells (None where there is no value).
 
-    Sources become ``source_N_title`` ... ``source_N_note`` and claims ``claim_N_topic`` ...
-    ``claim_N_source``, numbered from 1 in the order the feature lists them.
+    ``data_reviewed_to`` is ``reviewed``, the date the whole export was reviewed to
+    (:meth:`Catalog.reviewed_to`), the same in every row. Sources become ``source_N_title``
+    ... ``source_N_note`` and claims ``claim_N_topic`` ... ``claim_N_source``, numbered from 1
+    in the order the feature lists them.
     """
     props = feature["properties"]
     row: dict[str, str | None] = {column: None for column in BASE_COLUMNS}
@@ -216,6 +266,7 @@ def flat_row(layer: Layer, feature: dict[str, Any]) -> dict[str, str | None]:
         if key in props and key not in ("sources", "claims", "origin"):
             row[key] = _text(props[key])
     row["layer"] = layer.id
+    row["data_reviewed_to"] = reviewed
     lon, lat, wkt = _representative(feature["geometry"])
     row["longitude"], row["latitude"] = _number(lon), _number(lat)
     row["geometry_type"] = feature["geometry"]["type"]
@@ -267,21 +318,23 @@ def defuse(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def csv_bytes(pairs: list[tuple[Layer, dict[str, Any]]]) -> bytes:
+def csv_bytes(pairs: list[tuple[Layer, dict[str, Any]]], reviewed: str | None = None) -> bytes:
     """The rows as CSV (RFC 4180 quoting, CRLF line ends, UTF-8 with a byte-order mark so that
     Excel reads the accents and Arabic names right; Python reads it with ``utf-8-sig``).
 
     CSV formula injection: a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
     carriage return is written with a leading single quote (``'=HYPERLINK(...)``), so that a
     spreadsheet shows it as text instead of running it. Every other cell is the text as it is
-    in the layer file, byte for byte; the coordinate columns are numbers and never prefixed.
+    in the layer file, byte for byte (but for a lone surrogate, which UTF-8 cannot hold: it
+    becomes U+FFFD); the coordinate columns are numbers and never prefixed. A header comment
+    is not CSV, so the review date is the column ``data_reviewed_to``.
     """
     columns = columns_for(pairs)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(columns)
     for layer, feature in pairs:
-        row = flat_row(layer, feature)
+        row = flat_row(layer, feature, reviewed)
         cells = []
         for column in columns:
             value = row.get(column)
@@ -290,7 +343,7 @@ def csv_bytes(pairs: list[tuple[Layer, dict[str, Any]]]) -> bytes:
             elif column in NUMERIC_COLUMNS:
                 cells.append(value)
             else:
-                cells.append(defuse(value))
+                cells.append(defuse(clean(value)))
         writer.writerow(cells)
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -312,34 +365,136 @@ def _driver(fmt: str) -> tuple[str, dict[str, str]]:
 KML_RENAMES = {"id": "feature_id", "start": "start_date", "end": "end_date"}
 
 
-def geodataframe(pairs: list[tuple[Layer, dict[str, Any]]], renames: dict[str, str] | None = None):
-    """The rows as a GeoDataFrame in WGS84 with one text column per flattened field."""
+def geodataframe(
+    pairs: list[tuple[Layer, dict[str, Any]]],
+    renames: dict[str, str] | None = None,
+    reviewed: str | None = None,
+    pattern: re.Pattern[str] = NOT_C_STRING,
+):
+    """The rows as a GeoDataFrame in WGS84 with one text column per flattened field; text that
+    ``pattern`` matches becomes U+FFFD (see geo/export/text.py)."""
     import geopandas as gpd
     from shapely.geometry import shape
 
     renames = renames or {}
     columns = columns_for(pairs)
-    rows = [flat_row(layer, feature) for layer, feature in pairs]
-    data = {renames.get(column, column): [row.get(column) for row in rows] for column in columns}
+    rows = [flat_row(layer, feature, reviewed) for layer, feature in pairs]
+    data = {
+        renames.get(column, column): [
+            None if row.get(column) is None else clean(row[column], pattern) for row in rows
+        ]
+        for column in columns
+    }
     geometry = [shape(feature["geometry"]) for _layer, feature in pairs]
     frame = gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326", dtype=object)
     return frame
 
 
-def write_ogr(pairs: list[tuple[Layer, dict[str, Any]]], path: Path, fmt: str, table: str) -> None:
-    """Write KML or GeoPackage with GDAL into a temporary folder next to ``path``, then move the
-    file into place in one rename, so that a failed write leaves nothing behind.
+class ExportWriteError(ExportInputError):
+    """GDAL could not make the file; the text names it and says what to do."""
 
-    The file holds one layer (the GeoPackage's one table, the KML's one folder) named ``table``.
-    KML columns are renamed as :data:`KML_RENAMES` says.
+
+FORMAT_NAMES = {"kml": "KML", "gpkg": "GeoPackage"}
+
+
+def ogr_bytes(
+    pairs: list[tuple[Layer, dict[str, Any]]],
+    fmt: str,
+    table: str,
+    summary: dict[str, str],
+    name: str = "export",
+) -> bytes:
+    """KML or GeoPackage bytes, made by GDAL in memory (so that its write errors, which GDAL
+    does not always report, cannot leave a broken file on disk).
+
+    The file holds one layer (the GeoPackage's one table, the KML's one folder) named
+    ``table``. KML columns are renamed as :data:`KML_RENAMES` says; the KML document has the
+    export's title and description as its name and description. The GeoPackage table's
+    identifier and description (``gpkg_contents``) are the title and description, and its
+    metadata holds ``reviewed_to``. ``summary`` has the keys title, description and reviewed_to.
+
+    Raises
+    ------
+    ExportWriteError
+        When GDAL fails, or its KML is not well-formed XML.
     """
+    import pyogrio
+
     driver, options = _driver(fmt)
-    frame = geodataframe(pairs, KML_RENAMES if fmt == "kml" else None)
-    path = Path(path)
-    folder = tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    kml = fmt == "kml"
+    reviewed = summary.get("reviewed_to") or None
+    frame = geodataframe(
+        pairs, KML_RENAMES if kml else None, reviewed, NOT_XML if kml else NOT_C_STRING
+    )
+    layer_options: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    if not kml:
+        layer_options["IDENTIFIER"] = clean(summary["title"], NOT_C_STRING)
+        layer_options["DESCRIPTION"] = clean(summary["description"], NOT_C_STRING)
+        extra["layer_metadata"] = {"reviewed_to": reviewed or ""}
+    buffer = io.BytesIO()
     try:
-        tmp = Path(folder) / f"export.{fmt}"
-        frame.to_file(tmp, driver=driver, engine="pyogrio", layer=table, dataset_options=options)
-        os.replace(tmp, path)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        with _fixed_gdal_time():
+            pyogrio.write_dataframe(
+                frame,
+                buffer,
+                driver=driver,
+                layer=table,
+                dataset_options=options,
+                layer_options=layer_options,
+                **extra,
+            )
+    except Exception as exc:  # GDAL's errors come as several classes, all with a message
+        raise ExportWriteError(
+            f"cannot write {name!r}: GDAL could not make the {FORMAT_NAMES[fmt]} "
+            f"({_one_line(exc)}); export geojson or csv instead, and report this"
+        ) from None
+    data = buffer.getvalue()
+    if kml:
+        data = _kml_with_summary(data, summary, name)
+    return data
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:300]
+
+
+class _fixed_gdal_time:
+    """GDAL stamps a GeoPackage with the time it was written; a fixed stamp gives the same
+    bytes for the same data. (OGR_CURRENT_DATE is GDAL's own setting for this.)"""
+
+    def __enter__(self) -> None:
+        import pyogrio
+
+        self._before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+
+    def __exit__(self, *exc: object) -> None:
+        import pyogrio
+
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": self._before})
+
+
+def _kml_with_summary(data: bytes, summary: dict[str, str], name: str) -> bytes:
+    """GDAL's KML with the document's name and description added, checked to be well-formed."""
+    from xml.sax.saxutils import escape
+
+    head = b'<Document id="root_doc">'
+    added = (
+        f"<name>{escape(clean(summary['title'], NOT_XML))}</name>"
+        f"<description>{escape(clean(summary['description'], NOT_XML))}</description>"
+    ).encode()
+    if head in data:
+        data = data.replace(head, head + added, 1)
+    import xml.parsers.expat
+
+    parser = xml.parsers.expat.ParserCreate()
+    try:
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise ExportWriteError(
+            f"cannot write {name!r}: the KML GDAL made is not well-formed ({exc}); export "
+            "geojson or csv instead, and report this"
+        ) from None
+    return data

@@ -10,7 +10,8 @@ What is on the image:
   a dashed outline (areas and lines), so a reader never takes it for an exact position;
 - a title (given, or one naming the as-of date or window), a legend of the layers shown, the date,
   a scale bar in km measured with :class:`pyproj.Geod` at the bar's latitude, and a footnote with
-  the number of cited works, the data version and the basemap's source.
+  the number of cited works, the date the data was reviewed to, the data version and the
+  basemap's source.
 
 The map is an equirectangular projection with its x axis shrunk by the cosine of the middle
 latitude, so shapes look right over the region; the scale bar holds for its own latitude.
@@ -33,9 +34,10 @@ from typing import Any
 
 from geo.catalog import Catalog, View, bibliography, is_event
 from geo.export.data import EmptyViewError
+from geo.export.text import NOT_XML, clean
 from geo.export.view_args import default_title, filter_label, time_label
 from geo.io import write_atomic
-from geo.model import Layer
+from geo.model import Layer, PartialDate
 
 IMAGE_FORMATS = ("png", "svg")
 DEFAULT_SIZE = (1920, 1080)
@@ -148,7 +150,13 @@ def _svg_pixel_size(svg: bytes, size: tuple[int, int]) -> bytes:
 
 
 def _title(view: View, title: str | None) -> str:
-    return title if title else default_title(view)
+    return _safe(title if title else default_title(view))
+
+
+def _safe(text: str) -> str:
+    """Text fit for the image and its SVG: characters XML or UTF-8 cannot hold (a vertical
+    tab, a NUL, a lone surrogate from --title) become U+FFFD; see geo/export/text.py."""
+    return clean(text, NOT_XML)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,7 +237,7 @@ def _draw(
     figure.text(
         margin / fig_w,
         1 - 0.62 / fig_h,
-        _subtitle(view, pairs, with_time=bool(title)),
+        _safe(_subtitle(view, pairs, with_time=bool(title))),
         ha="left",
         va="top",
         fontsize=11.5,
@@ -238,7 +246,7 @@ def _draw(
     figure.text(
         margin / fig_w,
         0.16 / fig_h,
-        _footnote(catalog, pairs),
+        _safe(_footnote(catalog, pairs)),
         ha="left",
         va="bottom",
         fontsize=8,
@@ -296,9 +304,19 @@ def _footnote(catalog: Catalog, pairs: list[tuple[Layer, dict[str, Any]]]) -> st
     works = len(bibliography(pairs))
     return (
         f"Sources: {works} cited work{'s' if works != 1 else ''}; see the HTML export or data "
-        f"files for the list. Data version {catalog.data_version()}. Basemap: Natural Earth. "
+        f"files for the list. {_reviewed(catalog)} Data version "
+        f"{catalog.data_version()}. Basemap: Natural Earth. "
         "Hollow symbols and dashed outlines: approximate, stand-in or region locations."
     )
+
+
+def _reviewed(catalog: Catalog) -> str:
+    """As the HTML export says it (geo.render.payload.reviewed_sentence, which would pull in
+    folium here)."""
+    reviewed = catalog.reviewed_to()
+    if not reviewed:
+        return "No review date recorded for the data."
+    return f"Data reviewed to {PartialDate.parse(reviewed).label()}."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -677,7 +695,7 @@ def _legend_entries(
             parts.append(_dot(9, color, "white", width=1.0, marker=marker))
         count = sum(1 for item, _f in pairs if item.id == layer.id)
         handles.append(parts[0] if len(parts) == 1 else tuple(parts))
-        labels.append(f"{layer.title} ({count})")
+        labels.append(_safe(f"{layer.title} ({count})"))
     grey = "#6b6b6b"
     if flags.get("exact"):
         handles.append(_dot(8, grey, "white"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from geo.catalog import Catalog, View
 from geo.render.maps import TILES, build_map, map_html
+from geo.render.payload import reviewed_sentence
 
 __all__ = ["TILES", "build_map", "export_html", "map_html"]
 
@@ -16,7 +17,8 @@ def export_html(
     The same inputs give byte-identical output; with ``tiles="none"`` the page makes no request.
     """
     footer = (
-        f"Data version {catalog.data_version()}. Basemap: Natural Earth (public domain). "
+        f"{reviewed_sentence(catalog)} Data version {catalog.data_version()}. "
+        "Basemap: Natural Earth (public domain). "
         "Every feature cites its sources; click it to read them."
     )
     return map_html(

@@ -17,8 +17,15 @@ u    units                                  ri   relation to Iran
 st   claim status                           o    outcome
 de   description                            src  source indices
 cl   claims: [topic, value, as_of, source]  q    quotes by source index
-g    geometry                               or   origin: [lon, lat, name]
+g    geometry                               or   origin: [lon, lat, name, precision, note]
+ic   ICAO code
 ==== =====================================  ==== ===========================================
+
+A cited work is the whole citation (title, publisher, url, archive_url, published, accessed,
+note), not its url alone: two features citing one page under different titles or access dates
+each keep their own. The quote belongs to the feature that cites it, so it stays in ``q``.
+Every property the layer schema allows reaches the payload (tests/test_export_hardening.py
+walks the schema to check it).
 
 Nothing here is HTML: the browser puts every value on the page as text.
 """
@@ -45,7 +52,7 @@ DEFAULT_COLOR = "#555555"
 def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dict[str, Any]:
     """Everything the map needs to draw ``view``, as plain JSON-able data."""
     sources: list[dict[str, str]] = []
-    source_index: dict[str, int] = {}
+    source_index: dict[tuple[str, ...], int] = {}
     layers: list[dict[str, Any]] = []
     count = 0
     bounds: list[float] | None = None
@@ -81,9 +88,18 @@ def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dic
             else None
         ),
         "selected": view.selected,
+        "reviewed": catalog.reviewed_to(),
         "footer": "",
     }
     return payload
+
+
+def reviewed_sentence(catalog: Catalog) -> str:
+    """'Data reviewed to 22 Nov 2026.' (the oldest layer review date), for attributions."""
+    reviewed = catalog.reviewed_to()
+    if not reviewed:
+        return "No review date recorded for the data."
+    return f"Data reviewed to {_label(reviewed)}."
 
 
 def caption(view: View) -> str:
@@ -101,29 +117,37 @@ def caption(view: View) -> str:
     return f"{posture}; {events}"
 
 
+# The fields that make a cited work; a quote is the citing feature's own.
+WORK_FIELDS = ("title", "publisher", "url", "archive_url", "published", "accessed", "note")
+
+
 def _feature(
     feature: dict[str, Any],
     layer: Layer,
     sources: list[dict[str, str]],
-    source_index: dict[str, int],
+    source_index: dict[tuple[str, ...], int],
 ) -> dict[str, Any]:
     props = feature["properties"]
     refs: list[int] = []
     quotes: dict[str, str] = {}
+    by_url: dict[str, int] = {}
     for source in props["sources"]:
-        url = source["url"]
-        if url not in source_index:
-            source_index[url] = len(sources)
-            sources.append(
-                {
-                    "title": source["title"],
-                    "publisher": source["publisher"],
-                    "url": url,
-                    "published": _label(source.get("published")),
-                    "accessed": _label(source["accessed"]),
-                }
-            )
-        number = source_index[url]
+        key = tuple(source.get(field) or "" for field in WORK_FIELDS)
+        if key not in source_index:
+            source_index[key] = len(sources)
+            work = {
+                "title": source["title"],
+                "publisher": source["publisher"],
+                "url": source["url"],
+                "published": _label(source.get("published")),
+                "accessed": _label(source["accessed"]),
+            }
+            for extra in ("archive_url", "note"):
+                if source.get(extra):
+                    work[extra] = source[extra]
+            sources.append(work)
+        number = source_index[key]
+        by_url.setdefault(source["url"], number)
         if number not in refs:
             refs.append(number)
         if source.get("quote"):
@@ -144,6 +168,7 @@ def _feature(
         "dn": "date_note",
         "ln": "location_note",
         "a": "actor",
+        "an": "actor_note",
         "t": "target",
         "op": "operator",
         "ri": "relation_to_iran",
@@ -153,6 +178,8 @@ def _feature(
     for key, prop in optional.items():
         if props.get(prop):
             out[key] = props[prop]
+    if props.get("icao"):
+        out["ic"] = props["icao"]
     if props.get("units"):
         out["u"] = props["units"]
     if props.get("country"):
@@ -161,12 +188,18 @@ def _feature(
         out["q"] = quotes
     if props.get("claims"):
         out["cl"] = [
-            [c["topic"], c["value"], _label(c.get("as_of")), source_index[c["source"]]]
+            [c["topic"], c["value"], _label(c.get("as_of")), by_url[c["source"]]]
             for c in props["claims"]
         ]
     origin = props.get("origin")
     if origin:
-        out["or"] = [origin["coordinates"][0], origin["coordinates"][1], origin["name"]]
+        out["or"] = [
+            origin["coordinates"][0],
+            origin["coordinates"][1],
+            origin["name"],
+            origin.get("location_precision"),
+            origin.get("location_note"),
+        ]
     return out
 
 
