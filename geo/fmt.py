@@ -12,8 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from shapely.geometry import LinearRing
-
 from geo.io import MAX_BYTES, ReadError, parse_json_bytes, write_atomic
 from geo.model import Message
 from geo.schema import property_names
@@ -169,6 +167,8 @@ def _is_ring(ring: Any) -> bool:
 
 def ring_is_clockwise(ring: list) -> bool:
     """Whether a closed ring of [lon, lat] positions runs clockwise."""
+    from shapely.geometry import LinearRing
+
     return not LinearRing([p[:2] for p in ring]).is_ccw
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -137,3 +139,19 @@ def test_fmt_writes_through_a_symlink(tmp_path):
     assert run_cli("fmt", str(link)).returncode == 0
     assert link.is_symlink()
     assert run_cli("fmt", "--check", str(target)).returncode == 0
+
+
+@pytest.mark.parametrize("args", [["--help"], ["export", "--help"], ["validate", "--help"]])
+def test_help_loads_no_heavy_library(args):
+    # Help should answer at once: the geometry, schema and plotting libraries load on use.
+    heavy = ("shapely", "numpy", "pyproj", "jsonschema", "fastjsonschema", "matplotlib", "folium")
+    code = (
+        "import sys\nfrom geo.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED:' + ','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "LOADED:", result.stdout

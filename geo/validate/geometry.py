@@ -10,9 +10,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import pycountry
-
-from geo import countries
 from geo.fmt import ring_is_clockwise
 from geo.validate.context import Context, Path_
 from geo.validate.structure import POSITION_DEPTH
@@ -163,6 +160,8 @@ def check_bbox(ctx: Context, path: Path_, box: list, points: list[list]) -> None
 def check_country(ctx: Context, index: int) -> None:
     """Every point of a point or line geometry, and a point inside each polygon, must lie in
     the feature's country (with the slack that coastlines need)."""
+    from geo import countries  # shapely and pyproj: loaded when a point is first placed
+
     feature = ctx.doc["features"][index]
     code = feature["properties"].get("country")
     if not isinstance(code, str) or countries.country_shapes().get(code) is None:
@@ -214,12 +213,11 @@ def _points_to_place(geometry: dict) -> Iterator[tuple[float, float]]:
 
 def check_country_code(ctx: Context, index: int) -> None:
     code = ctx.doc["features"][index]["properties"].get("country")
-    if (
-        isinstance(code, str)
-        and re.fullmatch(r"[A-Z]{2}", code)
-        and pycountry.countries.get(alpha_2=code) is None
-        and code != "XK"
-    ):
+    if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{2}", code) or code == "XK":
+        return
+    import pycountry
+
+    if pycountry.countries.get(alpha_2=code) is None:
         ctx.add(
             "unknown-country",
             ("features", index, "properties", "country"),

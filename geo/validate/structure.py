@@ -12,11 +12,7 @@ import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
-
-import fastjsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from geo.schema import layer_schema
 from geo.validate.context import (
@@ -29,6 +25,10 @@ from geo.validate.context import (
     type_name,
     value_at,
 )
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 # How many list levels lie above a position in each geometry type's coordinates.
@@ -96,6 +96,8 @@ class Structure:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(layer_schema())
 
 
@@ -103,14 +105,18 @@ def _validator() -> Draft202012Validator:
 def _compiled() -> Callable[[Any], Any]:
     """The schema compiled to Python once: about 20 times faster than interpreting it, but it
     stops at the first error, so it only answers whether there is any."""
+    import fastjsonschema
+
     # compile() writes into the schema it is given; the shared one must stay as it is.
     return fastjsonschema.compile(copy.deepcopy(layer_schema()))
 
 
 def _conforms(doc: Any) -> bool:
+    from fastjsonschema import JsonSchemaException
+
     try:
         _compiled()(doc)
-    except fastjsonschema.JsonSchemaException:
+    except JsonSchemaException:
         return False
     return True
 
