@@ -231,4 +231,8 @@ def about_page(ctx: Context) -> None:
         hide_index=True,
         use_container_width=True,
     )
-    st.caption(f"Data version {ctx.catalog.data_version()}.")
+    reviewed = ctx.catalog.reviewed_to()
+    st.caption(
+        f"Data version {ctx.catalog.data_version()}."
+        + (f" Data reviewed to {md(reviewed)}." if reviewed else "")
+    )
