@@ -18,6 +18,9 @@ from geo.model import Message
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH_HINT = "GeoJSON needs no more than a few levels of nesting"
+# A MultiPolygon's positions sit six levels down and a claim's text five; 64 leaves room for any
+# foreign member while keeping every recursive reader (schema, formatter) far from its limit.
+MAX_DEPTH = 64
 
 
 class ReadError(Exception):
@@ -137,7 +140,32 @@ def parse_json_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> tuple
             f"a number cannot be read: {str(exc).split(';')[0]}",
             "write coordinates and figures as ordinary decimal numbers",
         ) from None
+    if _deeper_than(doc, MAX_DEPTH):
+        raise _error(
+            name,
+            "too-deep",
+            f"JSON is nested more than {MAX_DEPTH} levels deep",
+            MAX_DEPTH_HINT,
+        )
     return doc, text
+
+
+def _deeper_than(doc: Any, limit: int) -> bool:
+    """Whether any value lies more than ``limit`` containers down, found without recursion."""
+    stack = [(doc, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((child, depth + 1) for child in value.values() if _is_container(child))
+        elif isinstance(value, list):
+            stack.extend((child, depth + 1) for child in value if _is_container(child))
+    return False
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, dict | list)
 
 
 def _duplicate_keys(name: str, text: str, first_key: str) -> ReadError:

@@ -1,0 +1,127 @@
+"""Sources and the URL policy: original pages only, archives in their own field, and every
+claim backed by one of the feature's sources."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from geo.validate.context import Context, Path_, short
+
+ARCHIVE_HOSTS = ("web.archive.org", "archive.org", "archive.ph", "archive.today", "archive.is")
+# Hosts that copy other sites' pages. A citation must name the original page.
+MIRROR_HOSTS = (
+    "wikimili.com",
+    "wikizero.com",
+    "wikizero.net",
+    "wikiwand.com",
+    "wikiclassic.com",
+    "owiki.org",
+    "kiddle.co",
+    "wikibrief.org",
+    "zxc.wiki",
+    "the-uncensored-wiki.com",
+    "wikipedia-on-ipfs.org",
+    "ipfs.io",
+    "studentb.eu",
+    "clateway.com",
+    "paperai.life",
+    "workers.dev",
+    "netlify.app",
+    "pages.dev",
+    "translate.goog",
+    "webcache.googleusercontent.com",
+    "kiwix.org",
+    "moltypedia.com",
+    "azureedge.net",
+    "haohe.fun",
+)
+MIRROR_PATTERN = re.compile(r"(^|\.)kiwix\.")
+WHITESPACE = re.compile(r"\s")
+
+
+def check_sources(ctx: Context, index: int) -> None:
+    ppath: Path_ = ("features", index, "properties")
+    props = ctx.doc["features"][index]["properties"]
+    urls: set[str] = set()
+    sources = props.get("sources")
+    for number, source in enumerate(sources if isinstance(sources, list) else []):
+        if not isinstance(source, dict):
+            continue
+        for key in ("url", "archive_url"):
+            url = source.get(key)
+            if isinstance(url, str):
+                check_url(ctx, url, key, (*ppath, "sources", number, key))
+                if key == "url":
+                    urls.add(url)
+    claims = props.get("claims")
+    for number, claim in enumerate(claims if isinstance(claims, list) else []):
+        cited = claim.get("source") if isinstance(claim, dict) else None
+        if isinstance(cited, str) and cited not in urls:
+            ctx.add(
+                "claim-source",
+                (*ppath, "claims", number, "source"),
+                f"claim source {short(cited)} is not one of this feature's sources",
+                "add that page to sources, or use one of their urls",
+            )
+
+
+def host_of(url: str) -> str | None:
+    """The host of an http(s) URL, lower-case and without a trailing dot; None when the URL
+    cannot be read as one."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return (host or "").lower().rstrip(".")
+
+
+def is_mirror(host: str) -> bool:
+    return any(host == h or host.endswith("." + h) for h in MIRROR_HOSTS) or bool(
+        MIRROR_PATTERN.search(host)
+    )
+
+
+def check_url(ctx: Context, url: str, key: str, path: Path_) -> None:
+    scheme = url.split(":", 1)[0].strip().lower() if ":" in url else ""
+    if scheme not in ("http", "https"):
+        return  # the schema's pattern says why
+    if WHITESPACE.search(url):
+        # JSON Schema's "$" also matches before a final line break, so the pattern lets it in
+        ctx.add(
+            "whitespace",
+            path,
+            f"{path[-3]}[{path[-2]}].{key} holds a space or line break",
+            "write the address alone, with spaces encoded as %20",
+        )
+    host = host_of(url)
+    if host is None:
+        ctx.add(
+            "bad-url",
+            path,
+            f"{short(url)} cannot be read as an address (an unbalanced '[' or ']'?)",
+            "copy the address from the browser's address bar; encode [ and ] as %5B and %5D",
+        )
+        return
+    is_archive = any(host == h or host.endswith("." + h) for h in ARCHIVE_HOSTS)
+    if key == "url" and is_archive:
+        ctx.add(
+            "archive-as-url",
+            path,
+            f"{host} is a web archive, not the original page",
+            "put the original address in url and the archive copy in archive_url",
+        )
+    elif key == "archive_url" and not is_archive:
+        ctx.add(
+            "archive-host",
+            path,
+            f"archive_url {host} is not a web archive",
+            f"use a copy on {', '.join(ARCHIVE_HOSTS[:3])}, or remove archive_url",
+        )
+    if is_mirror(host):
+        ctx.add(
+            "mirror",
+            path,
+            f"{host} is a mirror or proxy of other sites' pages",
+            "cite the original page (for Wikipedia, the en.wikipedia.org article)",
+        )
