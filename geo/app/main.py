@@ -35,10 +35,7 @@ from geo.model import Message
 from geo.render import TILES
 from geo.render.payload import country_name
 
-# The layers the app shows; GEO_LAYERS_DIR points it elsewhere (tests, a private set).
-LAYERS_DIR = Path(
-    os.environ.get("GEO_LAYERS_DIR") or Path(__file__).resolve().parents[2] / "layers"
-)
+LAYERS_DIR = Path(__file__).resolve().parents[2] / "layers"
 MESSAGES_SHOWN = 50  # of an upload's problems; the rest are counted
 TILE_LABELS = {
     "none": "Offline outline only (no network)",
@@ -89,16 +86,22 @@ def _load_each(folder: Path) -> Catalog:
     return Catalog(layers, messages)
 
 
+def layers_dir() -> Path:
+    """The layers the app shows; GEO_LAYERS_DIR points it elsewhere (tests, a private set)."""
+    return Path(os.environ.get("GEO_LAYERS_DIR") or LAYERS_DIR)
+
+
 def repository_catalog() -> Catalog:
+    folder = layers_dir()
     signature = []
-    for path in sorted(LAYERS_DIR.rglob("*.geojson")):
+    for path in sorted(folder.rglob("*.geojson")):
         try:
             stat = path.stat()
         except OSError:  # a broken link, a file removed while we look: load_catalog says why
             signature.append((str(path), None, None))
         else:
             signature.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return _load(str(LAYERS_DIR), tuple(signature))
+    return _load(str(folder), tuple(signature))
 
 
 def left_out(messages: list[Message]) -> list[str]:

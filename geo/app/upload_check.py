@@ -82,8 +82,7 @@ def check_upload(
             thread.start()
         while child.poll() is None:
             elapsed = time.monotonic() - started
-            if elapsed > timeout:
-                child.kill()
+            if elapsed > timeout:  # the finally clause stops the child
                 return Outcome(None, [_stopped(name, timeout)], 1, elapsed, stages)
             if on_progress:
                 on_progress(stages[-1], elapsed)
