@@ -234,3 +234,21 @@ def test_a_broken_layer_file_is_left_out_with_one_line(tmp_path, monkeypatch):
     assert "more problem\\(s\\)\\: run python \\-m geo validate" in many
     assert app.checkbox(key="layer:us-sites").value is True
     assert shown_count(app) > 0
+
+
+def test_a_session_keeps_at_most_five_uploaded_layers():
+    from geo.app.main import MAX_USER_LAYERS, add_user_layer
+    from geo.model import Layer
+
+    def user(n: int) -> Layer:
+        return Layer(Path(f"u{n}.csv"), {"id": f"user-u{n}", "title": f"U{n}"}, [])
+
+    layers: list[Layer] = []
+    for n in range(MAX_USER_LAYERS):
+        layers, dropped = add_user_layer(layers, user(n))
+        assert dropped == []
+    layers, dropped = add_user_layer(layers, user(0))  # the same id replaces, drops nothing
+    assert dropped == [] and [item.id for item in layers][-1] == "user-u0"
+    layers, dropped = add_user_layer(layers, user(9))
+    assert [item.id for item in dropped] == ["user-u1"]
+    assert len(layers) == MAX_USER_LAYERS and layers[-1].id == "user-u9"

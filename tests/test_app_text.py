@@ -49,3 +49,13 @@ def test_streamlit_directives_and_html_are_inert():
 def test_links_only_for_http():
     assert md_link("t", "javascript:alert(1)") == "t"
     assert md_link("a]b", "https://x.org/a(b)") == "[a\\]b](https://x.org/a%28b%29)"
+
+
+def test_only_http_urls_reach_a_link_column():
+    from geo.app.pages import _row
+    from tests.hostile import hostile_catalog
+
+    layer = hostile_catalog().layers[0]
+    assert _row(layer, layer.features[0])["first source"] == ""
+    layer.features[0]["properties"]["sources"].reverse()
+    assert _row(layer, layer.features[0])["first source"] == "https://example.org/a?b=1&c=2"

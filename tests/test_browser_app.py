@@ -257,6 +257,9 @@ def test_no_request_leaves_the_machine_for_code_or_styles(context, app_url, cata
     page.get_by_text(f"{works} cited works behind").wait_for()
     page.get_by_role("link", name="About").first.click()
     page.get_by_text("Data licence.").wait_for()
+    reviewed = catalog.reviewed_to()
+    assert reviewed
+    page.get_by_text(f"Data reviewed to {reviewed}.").wait_for()
     page.get_by_role("link", name="Map").first.click()
     map_frame(page)
     assert context.recorder.outside == []

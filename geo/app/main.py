@@ -31,12 +31,13 @@ from geo.app.upload import (
 )
 from geo.app.upload_check import check_upload
 from geo.catalog import GROUP_ORDER, GROUP_TITLES, Catalog, View, load_catalog
-from geo.model import Message
+from geo.model import Layer, Message
 from geo.render import TILES
 from geo.render.payload import country_name
 
 LAYERS_DIR = Path(__file__).resolve().parents[2] / "layers"
 MESSAGES_SHOWN = 50  # of an upload's problems; the rest are counted
+MAX_USER_LAYERS = 5  # per session: each is held in the server's memory
 TILE_LABELS = {
     "none": "Offline outline only (no network)",
     "openstreetmap": "OpenStreetMap tiles (needs internet)",
@@ -312,12 +313,15 @@ def _upload_box(base: Catalog) -> None:
             st.session_state["upload_messages"] = [m.format() for m in outcome.messages]
             st.session_state["upload_total"] = outcome.total
             if layer is not None:
-                layers = [
-                    item for item in st.session_state.get("user_layers", []) if item.id != layer.id
-                ]
-                st.session_state["user_layers"] = [*layers, layer]
+                kept, dropped = add_user_layer(st.session_state.get("user_layers", []), layer)
+                st.session_state["user_layers"] = kept
                 st.session_state[f"layer:{layer.id}"] = True
-                st.session_state["upload_ok"] = f"Added {layer.title} ({len(layer.features)})"
+                st.session_state["upload_ok"] = f"Added {layer.title} ({len(layer.features)})" + (
+                    f"; removed {', '.join(item.title for item in dropped)} "
+                    f"(at most {MAX_USER_LAYERS} of your layers at a time)"
+                    if dropped
+                    else ""
+                )
             else:
                 st.session_state["upload_ok"] = None
             st.rerun()
@@ -335,6 +339,14 @@ def _upload_box(base: Catalog) -> None:
                     "python -m geo validate lists them all"
                 )
             st.code("\n".join(shown), language=None, wrap_lines=True)
+
+
+def add_user_layer(layers: list[Layer], layer: Layer) -> tuple[list[Layer], list[Layer]]:
+    """This session's layers with ``layer`` added (replacing one of the same id), and the
+    oldest ones dropped to keep :data:`MAX_USER_LAYERS`."""
+    kept = [item for item in layers if item.id != layer.id] + [layer]
+    cut = max(0, len(kept) - MAX_USER_LAYERS)
+    return kept[cut:], kept[:cut]
 
 
 def _clamp(date: dt.date) -> dt.date:

@@ -22,6 +22,11 @@ def md(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
+def safe_url(url: str) -> str:
+    """``url`` if it is http(s), else nothing: a link column would follow any scheme."""
+    return url if _SAFE_URL.match(url or "") else ""
+
+
 def md_link(title: str, url: str) -> str:
     """A markdown link for an http(s) URL; anything else is shown as text, not linked."""
     if not _SAFE_URL.match(url or ""):
