@@ -252,3 +252,20 @@ def test_a_session_keeps_at_most_five_uploaded_layers():
     layers, dropped = add_user_layer(layers, user(9))
     assert [item.id for item in dropped] == ["user-u1"]
     assert len(layers) == MAX_USER_LAYERS and layers[-1].id == "user-u9"
+
+
+def test_loading_file_by_file_gives_the_same_catalog_and_names_each_bad_file(tmp_path):
+    """The app's fallback when loading the folder at once fails: same layers, same order."""
+    import shutil
+
+    from geo.app.main import _load_each
+
+    folder = tmp_path / "layers"
+    shutil.copytree(LAYERS, folder)
+    (folder / "broken.geojson").write_text("[", encoding="utf-8")
+    twin = (folder / "hamas.geojson").read_text(encoding="utf-8")
+    (folder / "twin.geojson").write_text(twin, encoding="utf-8")
+    whole, each = load_catalog(folder), _load_each(folder)
+    assert [layer.id for layer in each.layers] == [layer.id for layer in whole.layers]
+    assert sorted(Path(m.file).name for m in each.messages) == ["broken.geojson", "twin.geojson"]
+    assert {Path(m.file).name for m in whole.messages} == {"broken.geojson", "twin.geojson"}
