@@ -143,3 +143,129 @@ def test_a_link_dated_outside_the_date_widgets_range_opens(asof):
     app = start(asof=asof)
     value = app.date_input(key="as_of").value
     assert dt.date(1900, 1, 1) <= value <= TODAY
+
+
+# --- every URL parameter reaches what the user sees ------------------------------------------
+
+
+def map_args(app: AppTest) -> dict:
+    """What the app hands the map in the browser: the page (shell) and the payload."""
+    import json
+
+    for element in app.main:
+        proto = getattr(element, "proto", None)
+        if getattr(element, "type", None) == "component_instance" and proto.json_args:
+            return json.loads(proto.json_args)
+    raise AssertionError("no map on the page")
+
+
+def drawn_ids(app: AppTest) -> set[str]:
+    return {f["i"] for layer in map_args(app)["payload"]["layers"] for f in layer["features"]}
+
+
+def test_asof_all_in_the_url_shows_every_date(catalog):
+    everything, today = expected(catalog), expected(catalog, as_of=TODAY.isoformat())
+    assert everything != today  # else this test could not tell them apart
+    app = start(asof="all")
+    assert app.checkbox(key="all_dates").value is True
+    assert shown_count(app) == everything == len(drawn_ids(app))
+    assert param(app, "asof") == ["all"]
+
+
+def test_q_in_the_url_searches(catalog):
+    hits = {f["properties"]["id"] for _, f in catalog.features(View(query="udeid"))}
+    app = start(asof="all", q="udeid")
+    assert app.text_input(key="query").value == "udeid"
+    assert shown_count(app) == len(hits) > 0
+    assert drawn_ids(app) == hits
+    assert param(app, "q") == ["udeid"]
+
+
+def test_from_and_to_in_the_url_set_the_event_window(catalog):
+    window = {"window_from": "2024-01-01", "window_to": "2024-06-30"}
+    today = TODAY.isoformat()
+    in_window = expected(catalog, as_of=today, **window)
+    assert in_window != expected(catalog, as_of=today, window_to=window["window_to"])
+    app = start(window="custom", **{"from": "2024-01-01", "to": "2024-06-30"})
+    assert app.selectbox(key="window").value == "custom"
+    assert app.date_input(key="window_from").value == dt.date(2024, 1, 1)
+    assert app.date_input(key="window_to").value == dt.date(2024, 6, 30)
+    assert shown_count(app) == in_window
+    events = {i for i in drawn_ids(app) if catalog.find(i)[0].id == "events"}
+    assert events and all(
+        "2024-01-01" <= catalog.find(i)[1]["properties"]["start"][:10] <= "2024-06-30"
+        for i in events
+    )
+    assert param(app, "from") == ["2024-01-01"]
+
+
+def test_tiles_in_the_url_put_tiles_on_the_map():
+    offline = map_args(start())["shell"]
+    assert "tile.openstreetmap.org" not in offline
+    app = start(tiles="openstreetmap")
+    assert app.selectbox(key="tiles").value == "openstreetmap"
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in map_args(app)["shell"]
+    assert param(app, "tiles") == ["openstreetmap"]
+
+
+# --- a broken layer file is left out with one line, on every page ---------------------------
+
+
+def test_a_broken_layer_file_is_left_out_with_one_line(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    shutil.copy(LAYERS / "us-sites.geojson", folder)
+    (folder / "not-json.geojson").write_text("{ this is not json", encoding="utf-8")
+    (folder / "many-problems.geojson").write_text(
+        '{"type": "FeatureCollection", "layer": {"id": "x"}, "features": [{}, {}]}',
+        encoding="utf-8",
+    )
+    os.symlink(tmp_path / "gone.geojson", folder / "dangling.geojson")
+    monkeypatch.setenv("GEO_LAYERS_DIR", str(folder))
+    app = start()
+    errors = [e.value for e in app.error]
+    assert len(errors) == 2, errors
+    assert all(e.startswith("A layer file was left out: ") for e in errors)
+    assert any("not\\-json\\.geojson\\:1\\: not valid JSON" in e for e in errors)
+    many = next(e for e in errors if "many\\-problems" in e)
+    assert "more problem\\(s\\)\\: run python \\-m geo validate" in many
+    assert app.checkbox(key="layer:us-sites").value is True
+    assert shown_count(app) > 0
+
+
+def test_a_session_keeps_at_most_five_uploaded_layers():
+    from geo.app.main import MAX_USER_LAYERS, add_user_layer
+    from geo.model import Layer
+
+    def user(n: int) -> Layer:
+        return Layer(Path(f"u{n}.csv"), {"id": f"user-u{n}", "title": f"U{n}"}, [])
+
+    layers: list[Layer] = []
+    for n in range(MAX_USER_LAYERS):
+        layers, dropped = add_user_layer(layers, user(n))
+        assert dropped == []
+    layers, dropped = add_user_layer(layers, user(0))  # the same id replaces, drops nothing
+    assert dropped == [] and [item.id for item in layers][-1] == "user-u0"
+    layers, dropped = add_user_layer(layers, user(9))
+    assert [item.id for item in dropped] == ["user-u1"]
+    assert len(layers) == MAX_USER_LAYERS and layers[-1].id == "user-u9"
+
+
+def test_loading_file_by_file_gives_the_same_catalog_and_names_each_bad_file(tmp_path):
+    """The app's fallback when loading the folder at once fails: same layers, same order."""
+    import shutil
+
+    from geo.app.main import _load_each
+
+    folder = tmp_path / "layers"
+    shutil.copytree(LAYERS, folder)
+    (folder / "broken.geojson").write_text("[", encoding="utf-8")
+    twin = (folder / "hamas.geojson").read_text(encoding="utf-8")
+    (folder / "twin.geojson").write_text(twin, encoding="utf-8")
+    whole, each = load_catalog(folder), _load_each(folder)
+    assert [layer.id for layer in each.layers] == [layer.id for layer in whole.layers]
+    assert sorted(Path(m.file).name for m in each.messages) == ["broken.geojson", "twin.geojson"]
+    assert {Path(m.file).name for m in whole.messages} == {"broken.geojson", "twin.geojson"}

@@ -127,3 +127,98 @@ def test_csv_rows_with_extra_fields_or_huge_fields_get_a_message(catalog):
     huge = "\n".join([HEADER, '"' + "x" * 200_000 + '"' + csv_row()[csv_row().index(",") :]])
     _, messages = load_upload("x.csv", huge.encode(), catalog)
     assert "the row cannot be read" in messages[0].format()
+
+
+# --- limits first, every line ending, ids that fit ------------------------------------------
+
+
+def test_csv_with_cr_only_line_endings_is_read(catalog):
+    """Excel for Mac ends rows with a lone carriage return."""
+    raw = "\r".join([HEADER, csv_row("One"), csv_row("Two, with a comma")]).encode()
+    layer, messages = load_upload("mac.csv", raw, catalog)
+    assert messages == []
+    assert [f["properties"]["name"] for f in layer.features] == ["One", "Two, with a comma"]
+    raw = "\r".join([HEADER, csv_row("One"), csv_row(lat="north")]).encode()
+    _, messages = load_upload("mac.csv", raw, catalog)
+    assert messages[0].format().startswith("mac.csv:3: latitude and longitude must be numbers")
+
+
+@pytest.mark.parametrize(
+    "name", ["x" * 300 + ".csv", "a-" * 150 + ".csv", "Küste Ölhafen " * 20 + ".csv", "ملف.csv"]
+)
+def test_ids_made_from_a_file_name_fit_the_schema(catalog, name):
+    import re
+
+    rows = [HEADER] + [csv_row(f"Site {n}") for n in range(12)]
+    layer, messages = load_upload(name, "\n".join(rows).encode(), catalog)
+    assert messages == [], messages
+    ids = [layer.id] + [f["properties"]["id"] for f in layer.features]
+    if name.startswith("Küste"):
+        assert layer.id.startswith("user-kuste-olhafen-kuste")  # accents dropped, not letters
+    for fid in ids:
+        assert len(fid) <= 80 and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", fid), fid
+
+
+def test_too_many_csv_rows_are_refused_before_any_check(catalog):
+    from geo.app.upload import MAX_UPLOAD_FEATURES
+
+    rows = [HEADER] + [csv_row(lat="north")] * (MAX_UPLOAD_FEATURES + 1)
+    layer, messages = load_upload("x.csv", "\n".join(rows).encode(), catalog)
+    assert layer is None
+    assert [m.format() for m in messages] == [
+        f"x.csv: more than {MAX_UPLOAD_FEATURES:,} rows, over the upload limit - split the file"
+    ]
+
+
+def test_too_many_features_are_refused_before_any_check(catalog):
+    from geo.app.upload import MAX_UPLOAD_FEATURES
+
+    doc = layer_doc(*[{"type": "Feature"}] * (MAX_UPLOAD_FEATURES + 1))
+    layer, messages = load_upload("x.geojson", json.dumps(doc).encode(), catalog)
+    assert layer is None
+    assert [m.format() for m in messages] == [
+        f"x.geojson: more than {MAX_UPLOAD_FEATURES:,} features, over the upload limit - "
+        "split the file"
+    ]
+
+
+# --- the check in its own process ----------------------------------------------------------
+
+
+def test_the_child_process_keeps_the_first_messages_and_counts_the_rest(catalog):
+    from geo.app.upload import MAX_UPLOAD_FEATURES, Taken
+    from geo.app.upload_check import MAX_MESSAGES, check_upload
+
+    rows = [HEADER] + ["junk"] * MAX_UPLOAD_FEATURES
+    seen: list[str] = []
+    outcome = check_upload(
+        "junk.csv", "\n".join(rows).encode(), Taken.of(catalog), lambda s, _t: seen.append(s)
+    )
+    assert outcome.layer is None
+    assert outcome.total == MAX_UPLOAD_FEATURES and len(outcome.messages) == MAX_MESSAGES
+    assert outcome.messages[0].format().startswith("junk.csv:2: latitude and longitude")
+    assert seen and seen[0] == "starting the check"
+
+
+def test_a_good_file_comes_back_from_the_child_as_a_layer(catalog):
+    from geo.app.upload import Taken
+    from geo.app.upload_check import check_upload
+
+    raw = "\n".join([HEADER, csv_row("One")]).encode()
+    outcome = check_upload("mine.csv", raw, Taken.of(catalog))
+    assert outcome.messages == [] and outcome.layer.features[0]["properties"]["name"] == "One"
+    assert "reading" in " ".join(outcome.stages)
+
+
+def test_a_check_that_runs_too_long_is_stopped(catalog):
+    from geo.app.upload import Taken
+    from geo.app.upload_check import check_upload
+
+    raw = "\n".join([HEADER, csv_row("One")]).encode()
+    outcome = check_upload("slow.csv", raw, Taken.of(catalog), timeout=0.01)
+    assert outcome.layer is None
+    assert (
+        outcome.messages[0]
+        .format()
+        .startswith("slow.csv: the check took longer than 0 s and was stopped")
+    )

@@ -4,6 +4,7 @@ keeps it."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +28,17 @@ from geo.app.upload import (
     CSV_REQUIRED,
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_FEATURES,
-    load_upload,
+    Taken,
 )
+from geo.app.upload_check import check_upload
 from geo.catalog import GROUP_ORDER, GROUP_TITLES, Catalog, View, load_catalog
+from geo.model import Layer, Message
 from geo.render import TILES
 from geo.render.payload import country_name
 
 LAYERS_DIR = Path(__file__).resolve().parents[2] / "layers"
+MESSAGES_SHOWN = 50  # of an upload's problems; the rest are counted
+MAX_USER_LAYERS = 5  # per session: each is held in the server's memory
 TILE_LABELS = {
     "none": "Offline outline only (no network)",
     "openstreetmap": "OpenStreetMap tiles (needs internet)",
@@ -55,13 +60,62 @@ class Context:
 @st.cache_resource(show_spinner=False)
 def _load(folder: str, signature: tuple) -> Catalog:
     del signature  # part of the cache key only: reload when a layer file changes
-    return load_catalog(Path(folder))
+    try:
+        return load_catalog(Path(folder))
+    except Exception:  # a checker bug on one file must not take every page down
+        return _load_each(Path(folder))
+
+
+def _load_each(folder: Path) -> Catalog:
+    """The catalog assembled file by file; a file whose loading fails is left out, named."""
+    layers, messages = [], []
+    for path in sorted(p for p in folder.rglob("*.geojson") if p.is_file()):
+        try:
+            one = load_catalog(path)
+        except Exception as exc:
+            reason = f"the checker failed on it ({type(exc).__name__})"
+            messages.append(Message("error", "load-failed", str(path), reason, "report this"))
+            continue
+        messages += one.messages
+        for layer in one.layers:
+            if layer.id in {known.id for known in layers}:
+                reason = f"layer id {layer.id!r} is already used by another file"
+                messages.append(Message("error", "duplicate-layer-id", str(path), reason))
+            else:
+                layers.append(layer)
+    order = {group: number for number, group in enumerate(GROUP_ORDER)}
+    layers.sort(key=lambda layer: (order.get(layer.group, 99), layer.title))
+    return Catalog(layers, messages)
+
+
+def layers_dir() -> Path:
+    """The layers the app shows; GEO_LAYERS_DIR points it elsewhere (tests, a private set)."""
+    return Path(os.environ.get("GEO_LAYERS_DIR") or LAYERS_DIR)
 
 
 def repository_catalog() -> Catalog:
-    files = sorted(LAYERS_DIR.rglob("*.geojson"))
-    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-    return _load(str(LAYERS_DIR), signature)
+    folder = layers_dir()
+    signature = []
+    for path in sorted(folder.rglob("*.geojson")):
+        try:
+            stat = path.stat()
+        except OSError:  # a broken link, a file removed while we look: load_catalog says why
+            signature.append((str(path), None, None))
+        else:
+            signature.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return _load(str(folder), tuple(signature))
+
+
+def left_out(messages: list[Message]) -> list[str]:
+    """One line per layer file left out: its first problem and how many more it has."""
+    by_file: dict[str, list[Message]] = {}
+    for message in messages:
+        by_file.setdefault(message.file, []).append(message)
+    lines = []
+    for file, found in by_file.items():
+        more = f" (and {len(found) - 1} more problem(s): run python -m geo validate {file})"
+        lines.append(found[0].format() + (more if len(found) > 1 else ""))
+    return lines
 
 
 def run() -> None:
@@ -82,8 +136,8 @@ def run() -> None:
     _sync_url(state, default_layers)
     view = to_view(state, default_layers, dt.date.today())
     ctx = Context(catalog, view, state.tiles)
-    for message in base.messages:
-        st.error(f"A layer file was left out: {md(message.format())}")
+    for line in left_out(base.messages):
+        st.error(f"A layer file was left out: {md(line)}")
 
     def map_page() -> None:
         pages.map_page(ctx)
@@ -237,7 +291,7 @@ def _upload_box(base: Catalog) -> None:
     with st.expander("Bring your own layer"):
         st.caption(
             f"GeoJSON (a layer file, or any FeatureCollection whose features follow the "
-            f"format) or CSV. At most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB and "
+            f"format) or CSV. At most {MAX_UPLOAD_BYTES // 1_000_000} MB and "
             f"{MAX_UPLOAD_FEATURES:,} features. Kept for this session only. CSV columns: "
             f"{', '.join(CSV_REQUIRED)}; optional: {', '.join(CSV_OPTIONAL)}."
         )
@@ -246,29 +300,55 @@ def _upload_box(base: Catalog) -> None:
             type=["geojson", "json", "csv"],
             key="upload",
             label_visibility="collapsed",
+            max_upload_size=MAX_UPLOAD_BYTES // 1_000_000,
         )
         if upload is not None and st.session_state.get("_upload_seen") != upload.file_id:
-            st.session_state["_upload_seen"] = upload.file_id
-            layer, messages = load_upload(upload.name, upload.getvalue(), base)
-            st.session_state["upload_messages"] = [m.format() for m in messages]
+            note = st.empty()
+
+            def show_progress(stage: str, seconds: float) -> None:
+                note.info(f"Checking {md(upload.name)}: {md(stage)} ({seconds:.0f} s)")
+
+            outcome = check_upload(upload.name, upload.getvalue(), Taken.of(base), show_progress)
+            note.empty()
+            st.session_state["_upload_seen"] = upload.file_id  # only once it was checked
+            layer = outcome.layer
+            st.session_state["upload_messages"] = [m.format() for m in outcome.messages]
+            st.session_state["upload_total"] = outcome.total
             if layer is not None:
-                layers = [
-                    item for item in st.session_state.get("user_layers", []) if item.id != layer.id
-                ]
-                st.session_state["user_layers"] = [*layers, layer]
+                kept, dropped = add_user_layer(st.session_state.get("user_layers", []), layer)
+                st.session_state["user_layers"] = kept
                 st.session_state[f"layer:{layer.id}"] = True
-                st.session_state["upload_ok"] = f"Added {layer.title} ({len(layer.features)})"
+                st.session_state["upload_ok"] = f"Added {layer.title} ({len(layer.features)})" + (
+                    f"; removed {', '.join(item.title for item in dropped)} "
+                    f"(at most {MAX_USER_LAYERS} of your layers at a time)"
+                    if dropped
+                    else ""
+                )
             else:
                 st.session_state["upload_ok"] = None
             st.rerun()
         if st.session_state.get("upload_ok"):
             st.success(md(st.session_state["upload_ok"]))
         problems = st.session_state.get("upload_messages") or []
+        total = max(st.session_state.get("upload_total", 0), len(problems))
         if problems and not st.session_state.get("upload_ok"):
-            st.error(f"The file was refused: {len(problems)} problem(s).")
-            st.code("\n".join(problems), language=None, wrap_lines=True)
-        elif problems:
-            st.code("\n".join(problems), language=None, wrap_lines=True)
+            st.error(f"The file was refused: {total:,} problem(s).")
+        if problems:
+            shown = problems[:MESSAGES_SHOWN]
+            if total > len(shown):
+                shown.append(
+                    f"... and {total - len(shown):,} more problem(s): "
+                    "python -m geo validate lists them all"
+                )
+            st.code("\n".join(shown), language=None, wrap_lines=True)
+
+
+def add_user_layer(layers: list[Layer], layer: Layer) -> tuple[list[Layer], list[Layer]]:
+    """This session's layers with ``layer`` added (replacing one of the same id), and the
+    oldest ones dropped to keep :data:`MAX_USER_LAYERS`."""
+    kept = [item for item in layers if item.id != layer.id] + [layer]
+    cut = max(0, len(kept) - MAX_USER_LAYERS)
+    return kept[cut:], kept[:cut]
 
 
 def _clamp(date: dt.date) -> dt.date:

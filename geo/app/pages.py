@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from geo.app.map_component import posture_map
-from geo.app.text import md, md_link
+from geo.app.text import md, md_link, safe_url
 from geo.catalog import GROUP_TITLES, bibliography, is_event
 from geo.export import FILE_FORMATS, MIME_TYPES, export_bytes
 from geo.render.payload import (
@@ -175,7 +175,7 @@ def _row(layer: Any, feature: dict[str, Any]) -> dict[str, Any]:
         "actor": props.get("actor", ""),
         "claim status": props.get("claim_status", ""),
         "sources": len(props["sources"]),
-        "first source": props["sources"][0]["url"],
+        "first source": safe_url(props["sources"][0]["url"]),
         "source titles": " | ".join(s["title"] for s in props["sources"]),
     }
 
@@ -231,4 +231,8 @@ def about_page(ctx: Context) -> None:
         hide_index=True,
         use_container_width=True,
     )
-    st.caption(f"Data version {ctx.catalog.data_version()}.")
+    reviewed = ctx.catalog.reviewed_to()
+    st.caption(
+        f"Data version {ctx.catalog.data_version()}."
+        + (f" Data reviewed to {md(reviewed)}." if reviewed else "")
+    )

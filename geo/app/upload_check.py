@@ -1,0 +1,154 @@
+"""Check an upload in a separate process, so that no file can hold the app's server.
+
+Streamlit serves every session from one Python process. A check that runs in the script thread
+shares the interpreter lock with the web server: pure Python yields it every few milliseconds,
+but one long C call (a regular expression, a JSON parse) does not, and while it runs no page,
+no other session and not even the health endpoint answers. In a child process the worst an
+upload can do is use one core until it is stopped after :data:`CHECK_TIMEOUT_S`.
+
+The child reads a pickled request on stdin, reports its stage on stderr one line at a time and
+writes a pickled result on stdout. ``python -m geo.app.upload_check`` is that child.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geo.app.upload import MAX_UPLOAD_BYTES, Taken, load_upload, too_big
+from geo.model import Layer, Message
+
+CHECK_TIMEOUT_S = 60.0
+MAX_MESSAGES = 200  # kept and shown; the rest are counted
+POLL_S = 0.2
+ROOT = Path(__file__).resolve().parents[2]  # where ``-m geo...`` finds this package
+
+
+@dataclass
+class Outcome:
+    """A checked upload: the layer (or None), the first messages and how many there were."""
+
+    layer: Layer | None
+    messages: list[Message]
+    total: int = 0
+    seconds: float = 0.0
+    stages: list[str] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.messages)
+
+
+def check_upload(
+    name: str,
+    raw: bytes,
+    taken: Taken,
+    on_progress: Callable[[str, float], None] | None = None,
+    timeout: float = CHECK_TIMEOUT_S,
+    today: dt.date | None = None,
+) -> Outcome:
+    """Run :func:`geo.app.upload.load_upload` in a child process and wait for it, calling
+    ``on_progress(stage, seconds)`` every :data:`POLL_S` while it works.
+
+    If the caller is interrupted (Streamlit stops a script run by raising in it), the child is
+    killed on the way out."""
+    started = time.monotonic()
+    if len(raw) > MAX_UPLOAD_BYTES:  # not worth a process
+        return Outcome(None, [too_big(name, len(raw))], 1)
+    request = pickle.dumps((name, raw, taken, today or dt.date.today()))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "geo.app.upload_check"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    stages: list[str] = ["starting the check"]
+    output: list[bytes] = []
+    threads = [
+        threading.Thread(target=_feed, args=(child, request), daemon=True),
+        threading.Thread(target=lambda: output.append(child.stdout.read()), daemon=True),
+        threading.Thread(target=_follow, args=(child, stages), daemon=True),
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        while child.poll() is None:
+            elapsed = time.monotonic() - started
+            if elapsed > timeout:  # the finally clause stops the child
+                return Outcome(None, [_stopped(name, timeout)], 1, elapsed, stages)
+            if on_progress:
+                on_progress(stages[-1], elapsed)
+            time.sleep(POLL_S)
+        for thread in threads:
+            thread.join(timeout=5)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+    elapsed = time.monotonic() - started
+    try:
+        layer, messages, total = pickle.loads(output[0])
+    except Exception:  # the child died (out of memory, killed) before it could answer
+        text = f"the check stopped without an answer (exit status {child.returncode})"
+        return Outcome(None, [_failed(name, text)], 1, elapsed, stages)
+    return Outcome(layer, messages, total, elapsed, stages)
+
+
+def _feed(child: subprocess.Popen, request: bytes) -> None:
+    try:
+        child.stdin.write(request)
+        child.stdin.close()
+    except OSError:  # the child is gone; its exit status tells the rest
+        pass
+
+
+def _follow(child: subprocess.Popen, stages: list[str]) -> None:
+    for line in child.stderr:
+        text = line.decode("utf-8", "replace").strip()
+        if text.startswith("stage: "):
+            stages.append(text.removeprefix("stage: "))
+
+
+def _stopped(name: str, timeout: float) -> Message:
+    return Message(
+        "error",
+        "upload-timeout",
+        name,
+        f"the check took longer than {timeout:.0f} s and was stopped",
+        "check the file with python -m geo validate, or upload a smaller one",
+    )
+
+
+def _failed(name: str, text: str) -> Message:
+    return Message("error", "upload-failed", name, text, "check it with python -m geo validate")
+
+
+def _child() -> None:
+    name, raw, taken, today = pickle.loads(sys.stdin.buffer.read())
+
+    def tell(stage: str) -> None:
+        sys.stderr.write(f"stage: {stage}\n")
+        sys.stderr.flush()
+
+    try:
+        layer, messages = load_upload(name, raw, taken, today, progress=tell)
+    except Exception as exc:  # a bug in a check must not reach the analyst as a traceback
+        layer, messages = (
+            None,
+            [_failed(name, f"the check failed: {type(exc).__name__}: {str(exc)[:200]}")],
+        )
+    result = (layer, messages[:MAX_MESSAGES], len(messages))
+    sys.stdout.buffer.write(pickle.dumps(result))
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    _child()

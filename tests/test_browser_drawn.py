@@ -1,0 +1,238 @@
+"""What the map draws, read back from Chromium's canvases.
+
+Every expectation comes from the layer files (or from layers built here), never from the page's
+own payload: a feature's colour and position are computed in Python, the page is asked only
+where that position lands on screen (``map.latLngToContainerPoint``) and which colour the
+canvas of the feature's pane holds there. The basemap has a pane and a canvas of its own, so
+it cannot pass for a feature.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from shapely.geometry import shape
+
+from geo.catalog import Catalog, View, is_event, load_catalog
+from geo.model import Layer
+from geo.render import build_map, export_html, map_html
+from tests.helpers import LAYERS, feature
+from tests.test_browser_app import map_frame, open_app
+
+pytestmark = pytest.mark.browser
+TODAY = dt.date.today().isoformat()
+TOLERANCE = 40  # per colour channel: anti-aliasing and translucent fills round a little
+
+# For each sample point: null when it is off the map, else the RGBA pixels of a 7 x 7 square
+# around it, read from the canvas of the named pane. A segment (two points) is sampled along
+# its screen-space line, as Leaflet draws it, so that a dashed line is found between dashes.
+READ_PIXELS = """
+({ map, samples }) => {
+  const m = map ? window[map] : window.posture.map;
+  const box = m.getContainer().getBoundingClientRect();
+  return samples.map(({ pane, points }) => {
+    const canvas = m.getPane(pane).querySelector('canvas');
+    if (!canvas) { return []; }
+    const rect = canvas.getBoundingClientRect();
+    const ctx = canvas.getContext('2d');
+    const screen = points.map(([lat, lng]) => m.latLngToContainerPoint([lat, lng]));
+    const spots = screen.length === 1 ? screen : [...Array(41).keys()].map(k => {
+      const t = 0.1 + 0.02 * k;
+      return { x: screen[0].x + t * (screen[1].x - screen[0].x),
+               y: screen[0].y + t * (screen[1].y - screen[0].y) };
+    });
+    const size = m.getSize();
+    const pixels = [];
+    for (const p of spots) {
+      if (p.x < 10 || p.y < 10 || p.x > size.x - 10 || p.y > size.y - 10) { continue; }
+      const x = Math.round((box.left + p.x - rect.left) * canvas.width / rect.width) - 3;
+      const y = Math.round((box.top + p.y - rect.top) * canvas.height / rect.height) - 3;
+      const data = ctx.getImageData(x, y, 7, 7).data;
+      for (let i = 0; i < data.length; i += 4) { pixels.push(Array.from(data.slice(i, i + 4))); }
+    }
+    return pixels.length ? pixels : null;
+  });
+}
+"""
+
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def shows(pixels: list[list[int]], colour: str) -> bool:
+    """Whether any pixel (not transparent) has the colour."""
+    want = rgb(colour)
+    return any(
+        p[3] > 20 and all(abs(p[i] - want[i]) <= TOLERANCE for i in range(3)) for p in pixels
+    )
+
+
+def samples(feat: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where a feature must show its layer's colour: its point, a point inside its area, a
+    point on its line, and the line from a strike's origin."""
+    geometry = shape(feat["geometry"])
+    kind = feat["geometry"]["type"]
+    if "Point" in kind:
+        pane = "posture-points"
+        at = geometry.geoms[0] if kind == "MultiPoint" else geometry
+    else:
+        pane = "posture-lines" if "Line" in kind else "posture-areas"
+        at = geometry.representative_point()
+    found = [{"pane": pane, "points": [[at.y, at.x]], "what": f"{feat['properties']['id']}"}]
+    origin = feat["properties"].get("origin")
+    if origin and kind == "Point":
+        lon, lat = origin["coordinates"]
+        end = feat["geometry"]["coordinates"]
+        found.append(
+            {
+                "pane": "posture-lines",
+                "points": [[lat, lon], [end[1], end[0]]],
+                "what": f"{feat['properties']['id']} (line from its origin)",
+            }
+        )
+    return found
+
+
+def check_drawn(frame, catalog: Catalog, view: View, map_name: str | None = None) -> dict:
+    """For each layer: how many of its samples on screen show its colour, out of how many."""
+    wanted = [(layer, sample) for layer, feat in catalog.features(view) for sample in samples(feat)]
+    found = frame.evaluate(
+        READ_PIXELS,
+        {"map": map_name, "samples": [{k: s[k] for k in ("pane", "points")} for _, s in wanted]},
+    )
+    tally: dict[str, list[int]] = {}
+    missing: list[str] = []
+    for (layer, sample), pixels in zip(wanted, found, strict=True):
+        if pixels is None:  # off screen
+            continue
+        counts = tally.setdefault(layer.id, [0, 0])
+        counts[1] += 1
+        if shows(pixels, layer.meta["style"]["color"]):
+            counts[0] += 1
+        else:
+            missing.append(f"{layer.id}: {sample['what']}")
+    return {"tally": tally, "missing": missing}
+
+
+def test_the_app_draws_every_layer_where_its_features_are(context, app_url):
+    catalog = load_catalog(Path(LAYERS))
+    view = View(as_of=TODAY)
+    page = open_app(context, app_url)
+    frame = map_frame(page)
+    frame.wait_for_function("document.querySelector('.leaflet-container[data-ready]')")
+    result = check_drawn(frame, catalog, view)
+    tally = result["tally"]
+    print("\ndrawn (matched, on screen) per layer:", tally)
+    drawn_kinds = {
+        feat["geometry"]["type"] for layer, feat in catalog.features(view) if layer.id in tally
+    }
+    assert {"Point", "Polygon"} <= drawn_kinds  # points and areas are both on screen
+    assert "events" in tally and any(
+        is_event(f, layer) for layer, f in catalog.features(view) if layer.id == "events"
+    )
+    for layer_id, (matched, on_screen) in tally.items():
+        # Features of other layers may lie on top of a few; most must show their colour.
+        assert matched >= max(1, on_screen * 0.6), (layer_id, matched, on_screen, result)
+    # Each feature is a Leaflet layer on the map, not only a record in the page.
+    ids = [feat["properties"]["id"] for _, feat in catalog.features(view)]
+    on_map = frame.evaluate(
+        """ids => ids.filter(id => { const e = window.posture.byId[id];
+                 const map = window.posture.map;
+                 return e && e.drawn.length && e.drawn.every(d => map.hasLayer(d)); })""",
+        ids,
+    )
+    assert on_map == ids
+    assert context.recorder.outside == []
+
+
+def built_catalog() -> Catalog:
+    """Three layers made here: points, lines and areas, in three colours, plus a strike
+    with the line from where it was launched."""
+
+    def layer(layer_id: str, colour: str, group: str, *features: dict) -> Layer:
+        meta = {
+            "id": layer_id,
+            "title": f"Layer {layer_id}",
+            "group": group,
+            "description": "Built for a test.",
+            "visible": True,
+            "style": {"color": colour, "fill_opacity": 0.5, "marker": "square"},
+        }
+        return Layer(Path(f"{layer_id}.geojson"), meta, list(features))
+
+    line = feature("a-line", kind="supply-route", location_precision="approximate")
+    line["geometry"] = {"type": "LineString", "coordinates": [[44.0, 30.0], [48.0, 30.0]]}
+    area = feature("an-area", kind="area-of-control", location_precision="region")
+    area["geometry"] = {
+        "type": "Polygon",
+        "coordinates": [[[36.0, 31.0], [39.0, 31.0], [39.0, 33.0], [36.0, 33.0], [36.0, 31.0]]],
+    }
+    strike = feature("a-strike", lon=47.0, lat=26.0, kind="airstrike", start="2024-01-01")
+    strike["properties"]["origin"] = {"name": "Somewhere", "coordinates": [52.0, 27.5]}
+    return Catalog(
+        [
+            layer("points", "#1f77b4", "us-posture", feature("a-point", lon=50.0, lat=25.0)),
+            layer("lines", "#2ca02c", "regional-actors", line),
+            layer("areas", "#9467bd", "regional-actors", area),
+            layer("strikes", "#d62728", "events", strike),
+        ]
+    )
+
+
+def test_an_exported_page_draws_points_lines_areas_and_origins(browser):
+    catalog = built_catalog()
+    view = View(center=(28.5, 44.0), zoom=5)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.set_content(export_html(catalog, view))
+        page.wait_for_function("document.querySelector('.leaflet-container[data-ready]')")
+        result = check_drawn(page, catalog, view)
+        lines = [s for _, f in catalog.features(view) for s in samples(f)]
+        assert len(lines) == 5  # four features and one origin line, all on screen
+        assert result["tally"] == {
+            "points": [1, 1],
+            "lines": [1, 1],
+            "areas": [1, 1],
+            "strikes": [2, 2],
+        }, result
+    finally:
+        page.close()
+
+
+HOSTILE_TITLE = "<img src=x onerror=\"window.__pwned='title';alert('title')\"> & <b>bold</b>"
+
+
+def hostile_title_catalog() -> Catalog:
+    catalog = built_catalog()
+    layers = [copy.deepcopy(item) for item in catalog.layers[:1]]
+    layers[0].meta["title"] = HOSTILE_TITLE
+    return Catalog(layers)
+
+
+@pytest.mark.parametrize("embedded", [True, False], ids=["export", "app-map"])
+def test_a_layer_title_is_text_in_the_layer_control_and_the_legend(browser, embedded):
+    catalog = hostile_title_catalog()
+    view = View(center=(28.5, 44.0), zoom=5)
+    html = map_html(build_map(catalog, view, embedded=embedded))
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    dialogs: list[str] = []
+    page = context.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.set_content(html)
+        page.wait_for_function("document.querySelector('.leaflet-container[data-ready]')")
+        page.wait_for_timeout(500)  # a broken image fires its error event by now
+        places = [".posture-legend"] + ([".leaflet-control-layers"] if embedded else [])
+        for place in places:
+            box = page.locator(place)
+            assert HOSTILE_TITLE + " (1)" in box.inner_text(), place
+            assert box.locator("img, b").count() == 0, place
+        assert page.evaluate("window.__pwned === undefined")
+        assert dialogs == []
+    finally:
+        context.close()
