@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from geo.jsonpos import index_positions
+from geo.jsonpos import index_positions, line_number
 from geo.model import Message
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -93,7 +93,7 @@ def parse_json_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> tuple
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = line_number(raw, exc.start)
         raise _error(
             name, "not-utf8", f"byte {exc.start} is not UTF-8", "save the file as UTF-8", line
         ) from None
@@ -124,12 +124,16 @@ def parse_json_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> tuple
             _line_of_token(text, token),
         ) from None
     except json.JSONDecodeError as exc:
+        # json counts only LF as a line break; a file saved with CR line ends would be "line 1".
+        line = line_number(text, exc.pos)
+        line_start = max(text.rfind("\n", 0, exc.pos), text.rfind("\r", 0, exc.pos)) + 1
+        column = exc.pos - line_start + 1
         raise _error(
             name,
             "not-json",
-            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            f"not valid JSON: {exc.msg} (line {line}, column {column})",
             "fix the syntax there; a linter such as jsonlint points at it too",
-            exc.lineno,
+            line,
         ) from None
     except RecursionError:
         raise _error(
@@ -189,7 +193,7 @@ def _duplicate_keys(name: str, text: str, first_key: str) -> ReadError:
 
 def _line_of_token(text: str, token: str) -> int | None:
     pos = text.find(token)
-    return text.count("\n", 0, pos) + 1 if pos >= 0 else None
+    return line_number(text, pos) if pos >= 0 else None
 
 
 def read_json_file(path: Path, max_bytes: int = MAX_BYTES) -> tuple[Any, str]:

@@ -38,9 +38,21 @@ class _Stop(Exception):
     pass
 
 
+# A line ends at CRLF, LF or a lone CR (classic Mac OS, and Excel for Mac still writes it).
+LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def line_number(text: str | bytes, pos: int) -> int:
+    """The 1-based line of offset ``pos``, whichever line breaks the text uses."""
+    if isinstance(text, bytes):
+        text = text[:pos].decode("latin-1")
+        pos = len(text)
+    return sum(1 for _ in LINE_BREAK.finditer(text, 0, pos)) + 1
+
+
 def index_positions(text: str) -> PositionIndex:
     """Scan ``text`` and return what it could read; a syntax error just ends the scan."""
-    newlines = [m.start() for m in re.finditer("\n", text)]
+    newlines = [m.start() for m in LINE_BREAK.finditer(text)]
     index = PositionIndex()
 
     def line_at(pos: int) -> int:

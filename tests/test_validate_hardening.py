@@ -196,3 +196,21 @@ def test_deep_nesting_is_one_line_for_every_command(tmp_path, command):
     assert "Traceback" not in result.stderr
     assert "nested more than 64 levels deep" in result.stdout + result.stderr
     assert path.read_text(encoding="utf-8") == raw
+
+
+# --- line numbers whatever the line breaks -------------------------------------------------------
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_messages_name_the_right_line_with_any_line_break(newline):
+    text = json.dumps(with_props(start="2023-02-29"), indent=2)
+    expected = next(n for n, line in enumerate(text.splitlines(), 1) if '"2023-02-29"' in line)
+    raw = text.replace("\n", newline).encode()
+    assert only(raw).startswith(f"layers/x.geojson:{expected}: feature test-site: start:")
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_a_syntax_error_names_its_line_and_column_with_any_line_break(newline):
+    raw = newline.join(["{", '  "type": "FeatureCollection",', '  "features": [,]', "}"]).encode()
+    text = only(raw)
+    assert text.startswith("layers/x.geojson:3: not valid JSON") and "line 3, column 16" in text
