@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.catalog import View, load_catalog
+from geo.model import PartialDate
 from tests.helpers import LAYERS, ROOT
 
 TODAY = dt.date.today()
@@ -192,11 +193,16 @@ def test_from_and_to_in_the_url_set_the_event_window(catalog):
     assert app.date_input(key="window_to").value == dt.date(2024, 6, 30)
     assert shown_count(app) == in_window
     events = {i for i in drawn_ids(app) if catalog.find(i)[0].id == "events"}
-    assert events and all(
-        "2024-01-01" <= catalog.find(i)[1]["properties"]["start"][:10] <= "2024-06-30"
-        for i in events
-    )
+    assert events and all(_overlaps(catalog.find(i)[1], "2024-01-01", "2024-06-30") for i in events)
     assert param(app, "from") == ["2024-01-01"]
+
+
+def _overlaps(feature: dict, first: str, last: str) -> bool:
+    """Whether an event's days (a campaign runs from start to end) meet the window's."""
+    props = feature["properties"]
+    start = PartialDate.parse(props["start"]).first_day()
+    end = PartialDate.parse(props.get("end") or props["start"]).last_day()
+    return start <= dt.date.fromisoformat(last) and end >= dt.date.fromisoformat(first)
 
 
 def test_tiles_in_the_url_put_tiles_on_the_map():
