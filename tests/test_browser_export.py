@@ -86,3 +86,35 @@ def test_each_popup_shows_its_own_citation_and_the_review_date_is_visible(contex
     assert footer.is_visible()
     assert f"Data reviewed to {REVIEWED_OLDEST_LABEL}." in footer.inner_text()
     assert context.recorder.outside == []
+
+
+def _click_feature(page, feature_id: str) -> None:
+    point = page.evaluate(
+        """id => { const e = window.posture.byId[id];
+                   const p = window.posture.map.latLngToContainerPoint(e.drawn[0].getLatLng());
+                   const box = window.posture.map.getContainer().getBoundingClientRect();
+                   return {x: box.left + p.x, y: box.top + p.y}; }""",
+        feature_id,
+    )
+    page.mouse.click(point["x"], point["y"])
+
+
+def test_a_base_under_a_strike_opens_the_base_even_after_the_events_are_switched_back_on(
+    context, tmp_path
+):
+    # The 2026 strike on Prince Sultan is drawn at the base's own point.
+    catalog = load_catalog(Path(LAYERS))
+    base = catalog.find("prince-sultan-air-base")[1]["geometry"]["coordinates"]
+    strike = catalog.find("iran-strike-prince-sultan-2026")[1]["geometry"]["coordinates"]
+    assert base[:2] == strike[:2]
+    path = tmp_path / "map.html"
+    path.write_text(export_html(catalog, View()), encoding="utf-8")
+    page = open_export(context, path)
+    page.evaluate("window.posture.map.setView([24.06, 47.58], 12, {animate: false}); null")
+    events = page.locator(".leaflet-control-layers-overlays label", has_text="Strikes and other")
+    for _ in range(2):  # off, then on again: the events layer is now added after the sites
+        events.locator("input").click()
+    _click_feature(page, "prince-sultan-air-base")
+    popup = page.locator(".posture-popup")
+    popup.wait_for(timeout=10000)
+    assert popup.locator("h3").inner_text() == "Prince Sultan Air Base"

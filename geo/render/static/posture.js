@@ -81,6 +81,11 @@
     this.controls = [];
     this.selected = null;
     this.payload = null;
+    this.siteGroups = [];
+    var self = this;
+    // A canvas hit-test picks the shape drawn last, so a strike drawn on a base would take every
+    // click meant for the base; sites stay drawn last, also after a layer is switched back on.
+    map.on('overlayadd', function () { self.raiseSites(); });
     map.createPane('posture-basemap').style.zIndex = 150;
     map.createPane('posture-areas').style.zIndex = 410;
     map.createPane('posture-lines').style.zIndex = 420;
@@ -123,8 +128,16 @@
     this.groups.forEach(function (group) { map.removeLayer(group); });
     this.controls.forEach(function (control) { map.removeControl(control); });
     this.groups = [];
+    this.siteGroups = [];
     this.controls = [];
     this.byId = {};
+  };
+
+  PostureMap.prototype.raiseSites = function () {
+    var map = this.map;
+    this.siteGroups.forEach(function (group) {
+      if (map.hasLayer(group)) { group.bringToFront(); }
+    });
   };
 
   PostureMap.prototype.show = function (payload, keepView) {
@@ -137,6 +150,7 @@
       layer.features.forEach(function (feature) { self.addFeature(group, layer, feature); });
       group.addTo(self.map);
       self.groups.push(group);
+      if (layer.group === 'us-posture') { self.siteGroups.push(group); }
       var label = el('span');
       var swatch = el('span', 'posture-swatch');
       swatch.style.background = color(layer.color);
@@ -144,6 +158,7 @@
       label.appendChild(document.createTextNode(layer.title + ' (' + layer.features.length + ')'));
       overlays[layer.id] = { group: group, label: label };
     });
+    this.raiseSites();
     if (this.config.layerControl) { this.addLayerControl(overlays); }
     this.addLegend(payload);
     if (this.config.embedded) { this.addTitle(payload); this.addSources(payload); }
