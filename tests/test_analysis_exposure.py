@@ -94,15 +94,15 @@ def test_a_broken_table_names_the_file_and_the_row(tmp_path):
 #     Fattah 1400 [2023-06], Sejjil 1930/2000 [2008-11], Ghadr-1 1600/1800 [2007-09],
 #     Emad 1000 [?], Kheibar Shekan 1450 [2022-02-09], Haj Qassem 1400 [2020-08-20],
 #     Dezful 1000 [2019-02], Zolfaghar 700 [?], Paveh 1650 [?], Shahed-136B 4000 [2024-09-21],
-#     Jihad 1000 [2024-09-21]
+#     Jihad 1000 [2024-09-21], Fateh-313 500 [2015-08]
 #   Houthis: Burkan-2H 2000/900 [2017-07], Palestine-2 2150 [2024-09-16], Samad-3 1500 [?],
-#     Shahed-136 2200 [?]
+#     Shahed-136 2200 [?], Yafa 1800 [2024-07]
 #   Hezbollah: Fateh-110 299 [?]
 #   Kata'ib Hezbollah: Samad (Sammad/UAV-X) 1000 [?]
 #   Hamas: M-75 80/69 [2012-11], Ayyash-250 250 [2021-05], R-160 160 [?]
 # The table orders them Shahab-3, Khorramshahr-4, Burkan-2H, Fateh-110, Fattah, Sejjil, Ghadr-1,
-# Emad, Kheibar Shekan, Haj Qassem, Dezful, Zolfaghar, Paveh, Shahed-136B, Jihad, Palestine-2,
-# Samad-3, Shahed-136, Samad (Sammad/UAV-X), M-75, Ayyash-250, R-160.
+# Emad, Kheibar Shekan, Haj Qassem, Dezful, Zolfaghar, Paveh, Shahed-136B, Jihad, Fateh-313,
+# Palestine-2, Samad-3, Shahed-136, Yafa, Samad (Sammad/UAV-X), M-75, Ayyash-250, R-160.
 HOUTHIS = "Houthis (Ansar Allah)"
 
 
@@ -116,21 +116,22 @@ def test_al_udeid_on_30_june_2025(rows):
     assert row["km_to_hamas"] == pytest.approx(1788.23, abs=0.1)
     assert row["km_to_syrian_government"] is None  # the government fell on 8 Dec 2024
     assert row["nearest_actor"] == "Iran"
-    # Iran at 265.49: every Iranian class reaches (the shortest figure, Zolfaghar's 700, is
+    # Iran at 265.49: every Iranian class reaches (the shortest figure, Fateh-313's 500, is
     # more than 265.49), all in use by 30 June 2025. Houthis at 1075.54: Burkan-2H 2000 yes but
-    # 900 no; Palestine-2 2150, Samad-3 1500, Shahed-136 2200 yes. Hezbollah at 1739.10:
+    # 900 no; Palestine-2 2150, Samad-3 1500, Shahed-136 2200, Yafa 1800 yes. Hezbollah at 1739.10:
     # Fateh-110 299 no. Kata'ib Hezbollah at 1102.28: Samad 1000 no. Hamas at 1788.23: none.
     assert row["classes_in_range"] == (
         "Shahab-3 (Iran); Khorramshahr-4 (Kheibar) (Iran); Burkan-2H (Houthis (Ansar Allah)); "
         "Fattah (Iran); Sejjil (Iran); Ghadr-1 (Iran); Emad (Iran); Kheibar Shekan (Iran); "
         "Haj Qassem (Iran); Dezful (Iran); Zolfaghar (Iran); Paveh (Iran); Shahed-136B (Iran); "
-        "Jihad (Iran); Palestine-2 (Houthis (Ansar Allah)); Samad-3 (Houthis (Ansar Allah)); "
-        "Shahed-136 (Houthis (Ansar Allah))"
+        "Jihad (Iran); Fateh-313 (Iran); Palestine-2 (Houthis (Ansar Allah)); "
+        "Samad-3 (Houthis (Ansar Allah)); Shahed-136 (Houthis (Ansar Allah)); "
+        "Yafa (Houthis (Ansar Allah))"
     )
-    assert row["classes_in_range_count"] == 17  # 13 Iranian + 4 Houthi
+    assert row["classes_in_range_count"] == 19  # 14 Iranian + 5 Houthi
     # Burkan-2H's shortest figure, Saudi Arabia's 900 km, falls short of 1075.54.
     every = row["classes_in_range_every_source"].split("; ")
-    assert f"Burkan-2H ({HOUTHIS})" not in every and len(every) == 16
+    assert f"Burkan-2H ({HOUTHIS})" not in every and len(every) == 18
     assert row["classes_first_use_unknown"] == (
         "Emad (Iran); Zolfaghar (Iran); Paveh (Iran); Samad-3 (Houthis (Ansar Allah)); "
         "Shahed-136 (Houthis (Ansar Allah))"
@@ -149,9 +150,10 @@ def test_tower_22_on_30_june_2025(rows):
     # Syria's transitional government's area ends at the border, 1.68 km away.
     assert row["km_to_syrian_transitional_government"] == pytest.approx(1.68, abs=0.1)
     assert row["nearest_actor"] == "Syrian transitional government"
-    # Iran at 623.58: all 13 Iranian classes (Zolfaghar's 700 is the shortest and reaches).
-    # Houthis at 1812.36: Burkan-2H 2000, Palestine-2 2150, Shahed-136 2200 yes; Samad-3 1500
-    # no. Hezbollah at 217.85: Fateh-110 299 yes. Kata'ib Hezbollah at 253.87: Samad 1000 yes.
+    # Iran at 623.58: 13 of the 14 Iranian classes (Zolfaghar's 700 reaches, Fateh-313's 500
+    # does not). Houthis at 1812.36: Burkan-2H 2000, Palestine-2 2150, Shahed-136 2200 yes;
+    # Samad-3 1500 and Yafa 1800 (12 km short) no. Hezbollah at 217.85: Fateh-110 299 yes.
+    # Kata'ib Hezbollah at 253.87: Samad 1000 yes.
     # Hamas at 436.83: M-75 80, Ayyash-250 250, R-160 160 no. 13 + 3 + 1 + 1 = 18.
     assert row["classes_in_range_count"] == 18
     reach = row["classes_in_range"].split("; ")
@@ -159,6 +161,8 @@ def test_tower_22_on_30_june_2025(rows):
     assert "Zolfaghar (Iran)" in reach  # 700 km reaches 623.58 km
     assert "Samad (Sammad/UAV-X) (Kata'ib Hezbollah)" in reach  # 1000 km reaches 253.87 km
     assert f"Samad-3 ({HOUTHIS})" not in reach  # 1500 km falls short of 1812.36 km
+    assert f"Yafa ({HOUTHIS})" not in reach  # 1800 km falls short of 1812.36 km
+    assert "Fateh-313 (Iran)" not in reach  # 500 km falls short of 623.58 km
     assert not [label for label in reach if label.endswith("(Hamas)")]
     assert row["strikes"] == "tower-22-drone-attack-2024 (2024-01-28)"
 
@@ -172,7 +176,8 @@ def test_izmir_on_30_june_2025(rows):
     assert row["km_to_kata_ib_hezbollah"] == pytest.approx(1330.86, abs=0.1)
     assert row["km_to_hamas"] == pytest.approx(1012.57, abs=0.1)
     # Iran at 1462.32: beyond Shahab-3 (1287 to 1304), Fattah and Haj Qassem (1400), Kheibar
-    # Shekan (1450, 12 km short), Emad, Dezful and Jihad (1000) and Zolfaghar (700); within
+    # Shekan (1450, 12 km short), Emad, Dezful and Jihad (1000), Zolfaghar (700) and Fateh-313
+    # (500); within
     # Khorramshahr-4 (2000), Sejjil (1930 and 2000), Ghadr-1 (1600 and 1800), Paveh (1650)
     # and Shahed-136B (4000). No other actor's class reaches (Houthis 2806.82 > 2200,
     # Hezbollah 907.76 > 299, Kata'ib Hezbollah 1330.86 > 1000, Hamas 1012.57 > 250).
@@ -230,13 +235,13 @@ def test_moving_the_date_changes_sites_areas_classes_and_strikes(catalog):
     )
     assert before["al-udeid-air-base"]["strikes"] == ""
     # Al Udeid (Iran 265.49, Houthis' Saada 1075.54 as in 2025, Kata'ib Hezbollah 1102.28):
-    # Khorramshahr-4 (May 2023), Fattah (June 2023), Palestine-2, Shahed-136B and Jihad
-    # (September 2024) do not count yet; Kheibar Shekan (February 2022) and Burkan-2H
-    # (July 2017) do, as do the classes with no first use.
+    # Khorramshahr-4 (May 2023), Fattah (June 2023), Yafa (July 2024), Palestine-2, Shahed-136B
+    # and Jihad (September 2024) do not count yet; Kheibar Shekan (February 2022), Fateh-313
+    # (August 2015) and Burkan-2H (July 2017) do, as do the classes with no first use.
     assert before["al-udeid-air-base"]["classes_in_range"] == (
         "Shahab-3 (Iran); Burkan-2H (Houthis (Ansar Allah)); Sejjil (Iran); Ghadr-1 (Iran); "
         "Emad (Iran); Kheibar Shekan (Iran); Haj Qassem (Iran); Dezful (Iran); "
-        "Zolfaghar (Iran); Paveh (Iran); Samad-3 (Houthis (Ansar Allah)); "
+        "Zolfaghar (Iran); Paveh (Iran); Fateh-313 (Iran); Samad-3 (Houthis (Ansar Allah)); "
         "Shahed-136 (Houthis (Ansar Allah))"
     )
     assert before["al-tanf-garrison"]["km_to_syrian_government"] == 0.0  # inside Syria, 2023
