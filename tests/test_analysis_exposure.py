@@ -97,12 +97,13 @@ def test_a_broken_table_names_the_file_and_the_row(tmp_path):
 #     Jihad 1000 [2024-09-21], Fateh-313 500 [2015-08]
 #   Houthis: Burkan-2H 2000/900 [2017-07], Palestine-2 2150 [2024-09-16], Samad-3 1500 [?],
 #     Shahed-136 2200 [?], Yafa 1800 [2024-07]
-#   Hezbollah: Fateh-110 299 [?]
+#   Hezbollah: Fateh-110 299 [?], Burkan 2 [?]
 #   Kata'ib Hezbollah: Samad (Sammad/UAV-X) 1000 [?]
 #   Hamas: M-75 80/69 [2012-11], Ayyash-250 250 [2021-05], R-160 160 [?]
-# The table orders them Shahab-3, Khorramshahr-4, Burkan-2H, Fateh-110, Fattah, Sejjil, Ghadr-1,
-# Emad, Kheibar Shekan, Haj Qassem, Dezful, Zolfaghar, Paveh, Shahed-136B, Jihad, Fateh-313,
-# Palestine-2, Samad-3, Shahed-136, Yafa, Samad (Sammad/UAV-X), M-75, Ayyash-250, R-160.
+# The table orders them Shahab-3, Khorramshahr-4, Burkan-2H, Fateh-110, Burkan, Fattah, Sejjil,
+# Ghadr-1, Emad, Kheibar Shekan, Haj Qassem, Dezful, Zolfaghar, Paveh, Shahed-136B, Jihad,
+# Fateh-313, Palestine-2, Samad-3, Shahed-136, Yafa, Samad (Sammad/UAV-X), M-75, Ayyash-250,
+#
 HOUTHIS = "Houthis (Ansar Allah)"
 
 
