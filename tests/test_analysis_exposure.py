@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -99,11 +100,11 @@ def test_a_broken_table_names_the_file_and_the_row(tmp_path):
 #     Shahed-136 2200 [?], Yafa 1800 [2024-07]
 #   Hezbollah: Fateh-110 299 [?], Burkan 2 [?]
 #   Kata'ib Hezbollah: Samad (Sammad/UAV-X) 1000 [?]
-#   Hamas: M-75 80/69 [2012-11], Ayyash-250 250 [2021-05], R-160 160 [?]
+#   Hamas: M-75 80/69 [2012-11], Ayyash-250 250 [2021-05], R-160 (M-302) 160 [?]
 # The table orders them Shahab-3, Khorramshahr-4, Burkan-2H, Fateh-110, Burkan, Fattah, Sejjil,
 # Ghadr-1, Emad, Kheibar Shekan, Haj Qassem, Dezful, Zolfaghar, Paveh, Shahed-136B, Jihad,
 # Fateh-313, Palestine-2, Samad-3, Shahed-136, Yafa, Samad (Sammad/UAV-X), M-75, Ayyash-250,
-#
+# R-160 (M-302).
 HOUTHIS = "Houthis (Ansar Allah)"
 
 
@@ -155,7 +156,7 @@ def test_tower_22_on_30_june_2025(rows):
     # does not). Houthis at 1812.36: Burkan-2H 2000, Palestine-2 2150, Shahed-136 2200 yes;
     # Samad-3 1500 and Yafa 1800 (12 km short) no. Hezbollah at 217.85: Fateh-110 299 yes.
     # Kata'ib Hezbollah at 253.87: Samad 1000 yes.
-    # Hamas at 436.83: M-75 80, Ayyash-250 250, R-160 160 no. 13 + 3 + 1 + 1 = 18.
+    # Hamas at 436.83: M-75 80, Ayyash-250 250, R-160 (M-302) 160 no. 13 + 3 + 1 + 1 = 18.
     assert row["classes_in_range_count"] == 18
     reach = row["classes_in_range"].split("; ")
     assert "Fateh-110 (Hezbollah)" in reach
@@ -193,7 +194,7 @@ def test_izmir_on_30_june_2025(rows):
 
 def test_hamas_classes_reach_the_thaad_battery_in_israel(rows):
     # Hamas (Gaza) lies 64.13 km from the THAAD battery and 213.42 km from Muwaffaq Salti:
-    # both M-75 figures (69 and 80), the R-160 (160) and the Ayyash-250 (250) reach the
+    # both M-75 figures (69 and 80), the R-160 (M-302) (160) and the Ayyash-250 (250) reach the
     # battery; at Muwaffaq Salti only the Ayyash-250 does.
     thaad = rows["thaad-battery-israel"]
     assert thaad["km_to_hamas"] == pytest.approx(64.13, abs=0.1)
@@ -201,7 +202,7 @@ def test_hamas_classes_reach_the_thaad_battery_in_israel(rows):
     assert [label for label in hamas if label.endswith("(Hamas)")] == [
         "M-75 (Hamas)",
         "Ayyash-250 (Hamas)",
-        "R-160 (Hamas)",
+        "R-160 (M-302) (Hamas)",
     ]
     salti = rows["muwaffaq-salti-air-base"]
     assert salti["km_to_hamas"] == pytest.approx(213.42, abs=0.1)
@@ -348,3 +349,22 @@ def test_cli_rings_writes_a_valid_layer_and_refuses_a_date_with_no_origin(tmp_pa
     )
     assert refused.returncode == 1 and "no area is held" in refused.stderr
     assert out.read_text(encoding="utf-8") == "untouched"
+
+
+@pytest.mark.parametrize(
+    ("count", "title"),
+    [
+        (0, "0 classes"),
+        (1, "1 to 4 classes"),
+        (4, "1 to 4 classes"),
+        (5, "5 to 9 classes"),
+        (14, "10 to 14 classes"),
+        (15, "15 or more classes"),
+        (40, "15 or more classes"),
+    ],
+)
+def test_sites_are_coloured_in_bands_of_how_many_classes_reach_them(catalog, count, title):
+    item = exposure(catalog, DATE)[0]
+    counted = dataclasses.replace(item, row={**item.row, "classes_in_range_count": count})
+    (layer,) = exposure_layers([counted], DATE)
+    assert layer.title == f"Exposure on {DATE.isoformat()}: in range of {title}"

@@ -22,8 +22,10 @@ from geo.model import Layer
 
 GROUP = "user"
 RING_COLOR = "#b2182b"
-# From no class in range to five or more: cool to hot.
-EXPOSURE_COLORS = ("#4575b4", "#91bfdb", "#fee090", "#fdae61", "#f46d43", "#a50026")
+# How many classes reach a site, in bands from none to fifteen or more, cool to hot. The table
+# holds dozens of classes, so single counts would give most sites a colour of their own.
+EXPOSURE_BANDS = ((0, 0), (1, 4), (5, 9), (10, 14), (15, None))
+EXPOSURE_COLORS = ("#4575b4", "#91bfdb", "#fee090", "#f46d43", "#a50026")
 ANALYSIS_DIR = Path("analysis")  # a layer made here has no file; the path only names it
 
 
@@ -88,21 +90,24 @@ def ring_layer(catalog: Catalog, origin_key: str, weapon: WeaponClass, as_of: dt
 
 
 def exposure_layers(rows: list[Exposure], as_of: dt.date) -> list[Layer]:
-    """The sites as layers by how many classes reach them (0 to 4, 5 or more): one colour
-    per layer, since a layer has one style."""
+    """The sites as layers by how many classes reach them, in :data:`EXPOSURE_BANDS`: one
+    colour per layer, since a layer has one style."""
     day = as_of.isoformat()
     buckets: dict[int, list[dict[str, Any]]] = {}
     for item in rows:
-        count = min(item.row["classes_in_range_count"], len(EXPOSURE_COLORS) - 1)
-        buckets.setdefault(count, []).append(_exposure_feature(item, day))
+        band = _band(item.row["classes_in_range_count"])
+        buckets.setdefault(band, []).append(_exposure_feature(item, day))
     layers = []
-    for count in sorted(buckets):
-        top = count == len(EXPOSURE_COLORS) - 1
-        words = (
-            f"{count} or more classes" if top else f"{count} class" + ("" if count == 1 else "es")
-        )
+    for band in sorted(buckets):
+        low, high = EXPOSURE_BANDS[band]
+        if high is None:
+            words, key = f"{low} or more classes", f"{low}-plus"
+        elif low == high:
+            words, key = f"{low} class" + ("" if low == 1 else "es"), f"{low}"
+        else:
+            words, key = f"{low} to {high} classes", f"{low}-{high}"
         meta = {
-            "id": f"exposure-{count}{'-plus' if top else ''}",
+            "id": f"exposure-{key}",
             "title": f"Exposure on {day}: in range of {words}",
             "group": GROUP,
             "description": (
@@ -110,12 +115,19 @@ def exposure_layers(rows: list[Exposure], as_of: dt.date) -> list[Layer]:
                 "their actors' areas held that day."
             ),
             "visible": True,
-            "style": {"color": EXPOSURE_COLORS[count], "marker": "circle"},
+            "style": {"color": EXPOSURE_COLORS[band], "marker": "circle"},
         }
         layers.append(
-            Layer(path=ANALYSIS_DIR / f"{meta['id']}.geojson", meta=meta, features=buckets[count])
+            Layer(path=ANALYSIS_DIR / f"{meta['id']}.geojson", meta=meta, features=buckets[band])
         )
     return layers
+
+
+def _band(count: int) -> int:
+    for number, (low, high) in enumerate(EXPOSURE_BANDS):
+        if count >= low and (high is None or count <= high):
+            return number
+    raise ValueError(f"no band for {count}")
 
 
 def _exposure_feature(item: Exposure, day: str) -> dict[str, Any]:
