@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
 import pytest
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 
 from geo.catalog import Catalog, View, is_event, load_catalog
 from geo.model import Layer
@@ -64,11 +65,11 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
     return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
 
 
-def shows(pixels: list[list[int]], colour: str) -> bool:
+def shows(pixels: list[list[int]], colour: str, tolerance: int = TOLERANCE) -> bool:
     """Whether any pixel (not transparent) has the colour."""
     want = rgb(colour)
     return any(
-        p[3] > 20 and all(abs(p[i] - want[i]) <= TOLERANCE for i in range(3)) for p in pixels
+        p[3] > 20 and all(abs(p[i] - want[i]) <= tolerance for i in range(3)) for p in pixels
     )
 
 
@@ -98,21 +99,129 @@ def samples(feat: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+DEFAULT_FILL_OPACITY = 0.3  # what the render layer gives an area whose layer names none
+BLEND_TOLERANCE = 12  # inside overlapping fills there is no anti-aliasing to allow for
+
+
+def composite(fills: list[tuple[str, float]]) -> tuple[int, int, int]:
+    """The colour a canvas shows where translucent fills are painted one over another, in
+    order (source-over compositing), as getImageData reports it (not premultiplied)."""
+    red = green = blue = alpha = 0.0
+    for colour, opacity in fills:
+        r, g, b = rgb(colour)
+        keep = alpha * (1 - opacity)
+        total = opacity + keep
+        red, green, blue = (
+            (c * opacity + old * keep) / total for c, old in ((r, red), (g, green), (b, blue))
+        )
+        alpha = total
+    return round(red), round(green), round(blue)
+
+
+def area_fills_at(
+    catalog: Catalog, view: View, lat: float, lon: float
+) -> list[tuple[str, str, float]]:
+    """(feature id, colour, opacity) of every area the view draws over a point, in the order
+    they are drawn."""
+    spot = Point(lon, lat)
+    return [
+        (
+            feat["properties"]["id"],
+            layer.meta["style"]["color"],
+            layer.meta["style"].get("fill_opacity", DEFAULT_FILL_OPACITY),
+        )
+        for layer, feat in catalog.features(view)
+        if "Polygon" in feat["geometry"]["type"] and shape(feat["geometry"]).covers(spot)
+    ]
+
+
+def expected_area_colour(fills: list[tuple[str, str, float]], own: str) -> str | None:
+    """The colour a sample inside overlapping areas must show, or None when the feature's own
+    fill changes it too little to tell (other fills stacked over it hide it)."""
+    with_own = composite([(colour, opacity) for _, colour, opacity in fills])
+    without = composite([(colour, opacity) for fid, colour, opacity in fills if fid != own])
+    if max(abs(a - b) for a, b in zip(with_own, without, strict=True)) <= 2 * BLEND_TOLERANCE:
+        return None
+    return "#{:02x}{:02x}{:02x}".format(*with_own)
+
+
+def too_small_to_paint(feat: dict[str, Any], zoom: float) -> bool:
+    """Whether an area spans under six pixels either way at ``zoom`` (Web Mercator), so that
+    anti-aliasing, not its fill, decides the pixels there."""
+    if "Polygon" not in feat["geometry"]["type"]:
+        return False
+    west, south, east, north = shape(feat["geometry"]).bounds
+    pixels_per_degree = 256 * 2**zoom / 360
+    tall = (
+        math.degrees(math.asinh(math.tan(math.radians(north))))
+        - math.degrees(math.asinh(math.tan(math.radians(south))))
+    ) * pixels_per_degree
+    return min((east - west) * pixels_per_degree, tall) < 6
+
+
+MARKER_COVER_PX = 10  # a marker's radius is 7 px; one drawn over it this close hides its colour
+
+
+def hidden_points(catalog: Catalog, view: View, zoom: float) -> set[str]:
+    """Point features with another marker drawn over them, nearer than MARKER_COVER_PX. Sites
+    are drawn last (a click on a base must reach the base), the rest in layer order."""
+    pairs = [(layer, feat) for layer, feat in catalog.features(view)]
+    order = sorted(
+        range(len(pairs)), key=lambda n: (pairs[n][0].group == "us-posture", n)
+    )  # stable: the drawing order
+    points = [
+        (pairs[n][1]["properties"]["id"], shape(pairs[n][1]["geometry"]))
+        for n in order
+        if pairs[n][1]["geometry"]["type"] == "Point"
+    ]
+    pixels_per_degree = 256 * 2**zoom / 360
+    hidden = set()
+    for number, (fid, here) in enumerate(points):
+        for _, later in points[number + 1 :]:
+            if here.distance(later) * pixels_per_degree < MARKER_COVER_PX:
+                hidden.add(fid)
+                break
+    return hidden
+
+
 def check_drawn(frame, catalog: Catalog, view: View, map_name: str | None = None) -> dict:
-    """For each layer: how many of its samples on screen show its colour, out of how many."""
-    wanted = [(layer, sample) for layer, feat in catalog.features(view) for sample in samples(feat)]
+    """For each layer: how many of its samples on screen show its colour, out of how many.
+
+    Where areas overlap, a sample must show the composite of every fill over it, so that a
+    layer drawn under another still has to be there."""
+    wanted = [
+        (layer, feat, sample) for layer, feat in catalog.features(view) for sample in samples(feat)
+    ]
     found = frame.evaluate(
         READ_PIXELS,
-        {"map": map_name, "samples": [{k: s[k] for k in ("pane", "points")} for _, s in wanted]},
+        {"map": map_name, "samples": [{k: s[k] for k in ("pane", "points")} for *_, s in wanted]},
     )
+    zoom = frame.evaluate("m => (m ? window[m] : window.posture.map).getZoom()", map_name)
+    covered = hidden_points(catalog, view, zoom)
     tally: dict[str, list[int]] = {}
     missing: list[str] = []
-    for (layer, sample), pixels in zip(wanted, found, strict=True):
-        if pixels is None:  # off screen
+    for (layer, feat, sample), pixels in zip(wanted, found, strict=True):
+        if pixels is None or too_small_to_paint(feat, zoom):  # off screen, or under a pixel
             continue
-        counts = tally.setdefault(layer.id, [0, 0])
-        counts[1] += 1
-        if shows(pixels, layer.meta["style"]["color"]):
+        if sample["pane"] == "posture-points" and feat["properties"]["id"] in covered:
+            continue  # another marker is drawn over it
+        fills = (
+            area_fills_at(catalog, view, *sample["points"][0])
+            if sample["pane"] == "posture-areas"
+            else []
+        )
+        if len(fills) > 1:
+            blend = expected_area_colour(fills, feat["properties"]["id"])
+            if blend is None:  # hidden under other fills: only the map's layers can tell
+                continue
+            counts = tally.setdefault(layer.id, [0, 0])
+            counts[1] += 1
+            matched = shows(pixels, blend, BLEND_TOLERANCE)
+        else:
+            counts = tally.setdefault(layer.id, [0, 0])
+            counts[1] += 1
+            matched = shows(pixels, layer.meta["style"]["color"])
+        if matched:
             counts[0] += 1
         else:
             missing.append(f"{layer.id}: {sample['what']}")
