@@ -1,0 +1,221 @@
+"""python -m geo import: ACLED and UCDP GED exports become events layers, through the real CLI.
+
+The files under tests/data are synthetic rows of the datasets' shape (the repository ships no
+third-party data): every column of the export, made-up actors and text.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, run_cli
+
+DATA = ROOT / "tests" / "data"
+ACLED = DATA / "acled_sample.csv"
+UCDP = DATA / "ucdp_sample.csv"
+
+
+def imported(tmp_path: Path, source: Path, fmt: str, *extra: str) -> tuple[dict, str]:
+    output = tmp_path / f"{fmt}.geojson"
+    result = run_cli("import", str(source), "--format", fmt, "-o", str(output), *extra)
+    assert result.returncode == 0, result.stderr
+    return json.loads(output.read_text(encoding="utf-8")), result.stderr
+
+
+def by_source_id(doc: dict) -> dict[str, dict]:
+    return {f["properties"]["source_id"]: f for f in doc["features"]}
+
+
+@pytest.fixture(scope="module")
+def acled(tmp_path_factory) -> tuple[dict, str]:
+    return imported(tmp_path_factory.mktemp("acled"), ACLED, "acled", "--accessed", "2026-12-01")
+
+
+@pytest.fixture(scope="module")
+def ucdp(tmp_path_factory) -> tuple[dict, str]:
+    return imported(tmp_path_factory.mktemp("ucdp"), UCDP, "ucdp", "--version", "25.1")
+
+
+# --- ACLED -----------------------------------------------------------------------------------
+
+
+def test_acled_geo_precision_codes_map_to_ours(acled):
+    rows = by_source_id(acled[0])
+    assert rows["SYN1001"]["properties"]["location_precision"] == "approximate"  # geo 1
+    assert rows["SYN1002"]["properties"]["location_precision"] == "stand-in"  # geo 2
+    assert rows["SYN1003"]["properties"]["location_precision"] == "region"  # geo 3
+    for code, sid in ((1, "SYN1001"), (2, "SYN1002"), (3, "SYN1003")):
+        assert f"ACLED geo precision {code}:" in rows[sid]["properties"]["location_note"]
+
+
+def test_acled_time_precision_codes_map_to_partial_dates(acled):
+    rows = by_source_id(acled[0])
+    day = rows["SYN1001"]["properties"]  # time 1: the day
+    assert day["start"] == "2024-01-15" and "end" not in day and "date_note" not in day
+    week = rows["SYN1002"]["properties"]  # time 2, coded 2024-01-31: the week may cross months
+    assert (week["start"], week["end"]) == ("2024-01", "2024-02")
+    assert "2024-01-31" in week["date_note"] and "week" in week["date_note"]
+    month = rows["SYN1003"]["properties"]  # time 3: the month, the coded mid-point in the note
+    assert month["start"] == "2024-03" and "end" not in month
+    assert "2024-03-15" in month["date_note"]
+
+
+def test_acled_keeps_ids_actors_fatalities_and_source_text(acled):
+    rows = by_source_id(acled[0])
+    strike = rows["SYN1001"]["properties"]
+    assert strike["id"] == "acled-syn1001"
+    assert strike["actor"] == "Synthetic Air Force"
+    assert "Synthetic Militia" in strike["actor_note"]
+    assert strike["fatalities"] == 3
+    assert rows["SYN1005"]["properties"]["fatalities"] == 5
+    assert strike["kind"] == "airstrike" and rows["SYN1003"]["properties"]["kind"] == "diplomacy"
+    assert strike["event_type"] == "Explosions/Remote violence: Air/drone strike"
+    assert strike["claim_status"] == "reported"
+    assert strike["country"] == "SY"  # from the ISO 3166 numeric code 760
+    (source,) = strike["sources"]
+    assert source["quote"] == "Synthetic test row: on 15 January 2024, a strike hit a depot."
+    assert "Synthetic Daily" in source["note"] and "SYN1001" in source["note"]
+
+
+def test_acled_cites_the_dataset_and_records_provenance(acled):
+    doc = acled[0]
+    for feature in doc["features"]:
+        (source,) = feature["properties"]["sources"]
+        assert source["url"] == "https://acleddata.com/"
+        assert source["publisher"] == "Armed Conflict Location & Event Data (ACLED)"
+        assert source["accessed"] == "2026-12-01"
+    provenance = doc["layer"]["provenance"]
+    assert provenance["dataset"] == "ACLED"
+    assert provenance["rows"] == 5 and provenance["imported_rows"] == 4
+    assert provenance["sha256"] == hashlib.sha256(ACLED.read_bytes()).hexdigest()
+    assert provenance["terms_url"].startswith("https://epo.acleddata.com/")
+    assert doc["layer"]["group"] == "events"
+
+
+def test_a_bad_row_is_named_by_line_and_id_and_the_rest_import(acled):
+    doc, stderr = acled
+    lines = [line for line in stderr.splitlines() if "left out:" in line]
+    assert lines == [
+        f"{ACLED}:5: row SYN1004 left out: latitude 'not-a-number' is not a number - write "
+        "decimal degrees, e.g. 33.51"
+    ]
+    assert set(by_source_id(doc)) == {"SYN1001", "SYN1002", "SYN1003", "SYN1005"}
+    assert "4 of 5 rows imported (1 left out)" in stderr
+
+
+def test_gzipped_export_imports_like_the_plain_one(tmp_path, acled):
+    packed = tmp_path / "export.csv.gz"
+    packed.write_bytes(gzip.compress(ACLED.read_bytes()))
+    result = run_cli("import", str(packed), "--format", "acled", "--accessed", "2026-12-01")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((tmp_path / "export.geojson").read_text(encoding="utf-8"))  # beside it
+    assert doc["features"] == acled[0]["features"]
+    assert doc["layer"]["provenance"]["file"] == "export.csv.gz"
+
+
+def test_a_file_that_is_not_acled_is_refused_in_one_line(tmp_path):
+    output = tmp_path / "out.geojson"
+    output.write_text("old", encoding="utf-8")
+    result = run_cli("import", str(UCDP), "--format", "acled", "-o", str(output))
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "not an ACLED export: the header lacks event_id_cnty" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert output.read_text(encoding="utf-8") == "old"  # left untouched
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe garbage", "not UTF-8"),
+        (gzip.compress(ACLED.read_bytes())[:300], "cut short"),
+    ],
+)
+def test_broken_files_get_one_line_and_no_traceback(tmp_path, content, words):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    result = run_cli("import", str(bad), "--format", "acled")
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert words in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "bad.geojson").exists()
+
+
+# --- UCDP ------------------------------------------------------------------------------------
+
+
+def test_ucdp_where_prec_codes_map_to_ours(ucdp):
+    rows = by_source_id(ucdp[0])
+    expected = {
+        "900001": "approximate",  # 1: the named place
+        "900002": "stand-in",  # 2: an area around a named place
+        "900003": "region",  # 3: ADM2 centroid
+        "900004": "region",  # 4: ADM1 centroid
+        "900005": "region",  # 5: larger than ADM1, or between places
+        "900006": "region",  # 6: the country's centroid stays visibly imprecise
+        "900007": "region",  # 7: at sea
+    }
+    for sid, precision in expected.items():
+        props = rows[sid]["properties"]
+        assert props["location_precision"] == precision, sid
+        assert f"UCDP where_prec {sid[-1]}:" in props["location_note"]
+    assert "centroid" in rows["900006"]["properties"]["location_note"]
+    assert "country" not in rows["900007"]["properties"]  # at sea: no country claimed
+
+
+def test_ucdp_date_prec_codes_map_to_partial_dates(ucdp):
+    rows = by_source_id(ucdp[0])
+    dates = {sid: (f["properties"]["start"], f["properties"].get("end")) for sid, f in rows.items()}
+    assert dates["900001"] == ("2016-05-01", None)  # 1: the day
+    assert dates["900002"] == ("2016-05-02", "2016-05-05")  # 2: two to six days
+    assert dates["900003"] == ("2016-06-06", "2016-06-12")  # 3: the week's bounds
+    assert dates["900004"] == ("2016-07", None)  # 4: the month
+    assert dates["900005"] == ("2016", None)  # 5: the year
+    assert "date_prec 3" in rows["900003"]["properties"]["date_note"]
+
+
+def test_ucdp_keeps_estimates_sides_and_source_text(ucdp):
+    doc, stderr = ucdp
+    props = by_source_id(doc)["900001"]["properties"]
+    assert props["id"] == "ucdp-ged-900001"
+    assert props["fatalities"] == {"low": 2, "best": 4, "high": 7}
+    assert props["actor"] == "Government of Syria" and "Synthetic Rebels" in props["actor_note"]
+    assert props["event_type"] == "state-based conflict"
+    (source,) = props["sources"]
+    assert source["title"] == "UCDP Georeferenced Event Dataset (GED) Global version 25.1"
+    assert source["url"] == "https://ucdp.uu.se/downloads/"
+    assert "local residents" in source["note"] and "Synthetic headline one" in source["note"]
+    assert by_source_id(doc)["900003"]["properties"]["target"] == "Civilians"  # one-sided
+    assert doc["layer"]["provenance"]["version"] == "25.1"
+    assert ":9: row 900008 left out: date_prec '9'" in stderr
+
+
+def test_imported_layers_validate_and_are_canonical(tmp_path):
+    for source, fmt in ((ACLED, "acled"), (UCDP, "ucdp")):
+        result = run_cli(
+            "import", str(source), "--format", fmt, "-o", str(tmp_path / f"{fmt}.geojson")
+        )
+        assert result.returncode == 0, result.stderr
+    checked = run_cli("validate", str(tmp_path))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "0 error(s), 0 warning(s)" in checked.stderr
+    formatted = run_cli("fmt", "--check", str(tmp_path))
+    assert formatted.returncode == 0, formatted.stdout
+
+
+def test_usage_errors_exit_2(tmp_path):
+    result = run_cli("import", str(ACLED), "--format", "acled", "--accessed", "yesterday")
+    assert result.returncode == 2 and "--accessed" in result.stderr
+    result = run_cli("import", str(ACLED), "--format", "acled", "-o", str(ACLED))
+    assert result.returncode == 2 and "is the input file" in result.stderr
+    copy = tmp_path / "a.csv"
+    shutil.copy(ACLED, copy)
+    result = run_cli("import", str(copy), "--format", "acled", "--layer-id", "Not Kebab")
+    assert result.returncode == 2 and "kebab-case" in result.stderr
