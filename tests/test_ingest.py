@@ -83,6 +83,13 @@ def test_acled_keeps_ids_actors_fatalities_and_source_text(acled):
     assert "Synthetic Daily" in source["note"] and "SYN1001" in source["note"]
 
 
+def test_a_country_whose_outline_the_point_lies_outside_is_not_claimed(acled):
+    at_sea = by_source_id(acled[0])["SYN1006"]["properties"]
+    assert "country" not in at_sea
+    assert "names the country YE" in at_sea["location_note"]
+    assert by_source_id(acled[0])["SYN1005"]["properties"]["country"] == "IQ"
+
+
 def test_acled_cites_the_dataset_and_records_provenance(acled):
     doc = acled[0]
     for feature in doc["features"]:
@@ -92,7 +99,7 @@ def test_acled_cites_the_dataset_and_records_provenance(acled):
         assert source["accessed"] == "2026-12-01"
     provenance = doc["layer"]["provenance"]
     assert provenance["dataset"] == "ACLED"
-    assert provenance["rows"] == 5 and provenance["imported_rows"] == 4
+    assert provenance["rows"] == 6 and provenance["imported_rows"] == 5
     assert provenance["sha256"] == hashlib.sha256(ACLED.read_bytes()).hexdigest()
     assert provenance["terms_url"].startswith("https://epo.acleddata.com/")
     assert doc["layer"]["group"] == "events"
@@ -105,8 +112,8 @@ def test_a_bad_row_is_named_by_line_and_id_and_the_rest_import(acled):
         f"{ACLED}:5: row SYN1004 left out: latitude 'not-a-number' is not a number - write "
         "decimal degrees, e.g. 33.51"
     ]
-    assert set(by_source_id(doc)) == {"SYN1001", "SYN1002", "SYN1003", "SYN1005"}
-    assert "4 of 5 rows imported (1 left out)" in stderr
+    assert set(by_source_id(doc)) == {"SYN1001", "SYN1002", "SYN1003", "SYN1005", "SYN1006"}
+    assert "5 of 6 rows imported (1 left out)" in stderr
 
 
 def test_gzipped_export_imports_like_the_plain_one(tmp_path, acled):
