@@ -37,6 +37,7 @@ The coded day is kept in ``date_note`` whenever the partial date is coarser.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -153,45 +154,35 @@ def row_feature(row: dict[str, str], options: Options, dataset_source: dict) -> 
     if day > options.today:
         raise RowError(f"event_date {day} lies in the future", "check the row's date")
     start, end, date_note = acled_dates(day, time_code)
-    event_type = clean(row["event_type"])
-    sub_type = clean(row["sub_event_type"])
-    actor1 = no_markup(clean(row["actor1"], naming=True), "actor1") or "Unidentified"
-    place = [clean(row.get(k, "")) for k in ("location", "admin2", "admin1")]
-    country_name = clean(row["country"])
-    where = ", ".join(dict.fromkeys(p for p in [*place, country_name] if p)) or "an unnamed place"
-    precision, meaning = GEO_PRECISION[geo_code]
+    where, location_note, country = _place(
+        row.get("location", ""), row.get("admin2", ""), row.get("admin1", ""), row["country"],
+        row.get("iso", ""), geo_code,
+    )  # fmt: skip
+    texts = _texts(
+        row["event_type"], row["sub_event_type"], row["actor1"], row.get("assoc_actor_1", ""),
+        row.get("actor2", ""), row.get("assoc_actor_2", ""), where,
+    )  # fmt: skip
     props: dict[str, Any] = {
         "id": f"acled-{slug(event_id)}"[:80].rstrip("-"),
-        "name": no_markup(clip(f"{sub_type or event_type or 'Event'} in {where}", 300), "name"),
-        "kind": KINDS.get(sub_type.lower(), "other"),
+        "name": texts.name,
+        "kind": texts.kind,
+        "event_type": texts.event_type,
         "start": start,
     }
     if end:
         props["end"] = end
     if date_note:
         props["date_note"] = date_note
-    props["location_precision"] = precision
-    props["location_note"] = no_markup(clip(f"{meaning}: {where}."), "location")
-    country = alpha2_from_numeric(row.get("iso", "")) or alpha2_from_name(country_name)
+    props["location_precision"] = GEO_PRECISION[geo_code][0]
+    props["location_note"] = location_note
     if country:
         props["country"] = country
-    actor2 = clean(row.get("actor2", ""), naming=True)
-    props["description"] = no_markup(
-        clip(
-            f"ACLED codes this as {event_type or 'an event'}"
-            + (f" ({sub_type})" if sub_type else "")
-            + f" involving {actor1}"
-            + (f" and {actor2}" if actor2 else "")
-            + f" at {where}."
-        ),
-        "description",
-    )
-    props["actor"] = clip(actor1, 300)
-    props["actor_note"] = no_markup(clip(_actor_note(row, actor1, actor2)), "actor2")
+    props["description"] = texts.description
+    props["actor"] = texts.actor
+    props["actor_note"] = texts.actor_note
     props["claim_status"] = IMPORTED_CLAIM_STATUS
-    props["source_id"] = event_id
-    props["event_type"] = clip(f"{event_type}: {sub_type}" if sub_type else event_type or "-")
     props["fatalities"] = count(row["fatalities"] or "0", "fatalities")
+    props["source_id"] = event_id
     props["sources"] = [_source(row, event_id, dataset_source)]
     return {
         "type": "Feature",
@@ -200,16 +191,56 @@ def row_feature(row: dict[str, str], options: Options, dataset_source: dict) -> 
     }
 
 
-def _actor_note(row: dict[str, str], actor1: str, actor2: str) -> str:
-    parts = [f"ACLED actor 1: {actor1}"]
-    assoc1 = clean(row.get("assoc_actor_1", ""))
-    if assoc1:
-        parts[0] += f" (with {assoc1})"
+@lru_cache(maxsize=65536)
+def _place(
+    location: str, admin2: str, admin1: str, country_name: str, iso: str, geo_code: int
+) -> tuple[str, str, str | None]:
+    """(where, location_note, country code or None); cached, as places repeat."""
+    parts = [clean(location), clean(admin2), clean(admin1), clean(country_name)]
+    where = ", ".join(dict.fromkeys(p for p in parts if p)) or "an unnamed place"
+    note = no_markup(clip(f"{GEO_PRECISION[geo_code][1]}: {where}."), "location")
+    return where, note, alpha2_from_numeric(iso) or alpha2_from_name(clean(country_name))
+
+
+@dataclass(frozen=True)
+class _Texts:
+    name: str
+    kind: str
+    event_type: str
+    description: str
+    actor: str
+    actor_note: str
+
+
+@lru_cache(maxsize=65536)
+def _texts(
+    event_type: str, sub_type: str, actor1: str, assoc1: str, actor2: str, assoc2: str, where: str
+) -> _Texts:
+    """The row's words that repeat across rows: cached by what they are made of."""
+    event_type, sub_type = clean(event_type), clean(sub_type)
+    actor1 = no_markup(clean(actor1, naming=True), "actor1") or "Unidentified"
+    actor2 = clean(actor2, naming=True)
+    description = (
+        f"ACLED codes this as {event_type or 'an event'}"
+        + (f" ({sub_type})" if sub_type else "")
+        + f" involving {actor1}"
+        + (f" and {actor2}" if actor2 else "")
+        + f" at {where}."
+    )
+    note = f"ACLED actor 1: {actor1}" + (f" (with {clean(assoc1)})" if clean(assoc1) else "")
     if actor2:
-        second = f"actor 2: {actor2}"
-        assoc2 = clean(row.get("assoc_actor_2", ""))
-        parts.append(second + (f" (with {assoc2})" if assoc2 else ""))
-    return "; ".join(parts) + ". ACLED's actor 1 and actor 2 do not say who attacked whom."
+        note += f"; actor 2: {actor2}" + (f" (with {clean(assoc2)})" if clean(assoc2) else "")
+    note += ". ACLED's actor 1 and actor 2 do not say who attacked whom."
+    return _Texts(
+        name=no_markup(clip(f"{sub_type or event_type or 'Event'} in {where}", 300), "name"),
+        kind=KINDS.get(sub_type.lower(), "other"),
+        event_type=no_markup(
+            clip(f"{event_type}: {sub_type}" if sub_type else event_type or "-"), "event_type"
+        ),
+        description=no_markup(clip(description), "description"),
+        actor=clip(actor1, 300),
+        actor_note=no_markup(clip(note), "actor2"),
+    )
 
 
 def _source(row: dict[str, str], event_id: str, dataset_source: dict) -> dict[str, Any]:
