@@ -226,3 +226,41 @@ def test_usage_errors_exit_2(tmp_path):
     shutil.copy(ACLED, copy)
     result = run_cli("import", str(copy), "--format", "acled", "--layer-id", "Not Kebab")
     assert result.returncode == 2 and "kebab-case" in result.stderr
+
+
+def test_each_unplaceable_row_gets_its_own_reason(tmp_path):
+    header, first, *_ = ACLED.read_text(encoding="utf-8").splitlines()
+    rows = [
+        first,  # line 2: fine
+        first,  # line 3: the same id again
+        first.replace("SYN1001", "SYN2001").replace("Synthetic Air Force", "<b>Bold</b> Force"),
+        first.replace("SYN1001", "SYN2002").replace("2024-01-15", "2099-01-15"),
+        first.replace("SYN1001", "SYN2003").replace(",1,Political", ",7,Political"),
+        first.replace("SYN1001", "SYN2004") + ",extra",
+    ]
+    export = tmp_path / "rows.csv"
+    export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    result = run_cli("import", str(export), "--format", "acled")
+    assert result.returncode == 0, result.stderr
+    reasons = [line for line in result.stderr.splitlines() if "left out:" in line]
+    assert reasons[0].startswith(f"{export}:3: row SYN1001 left out: its id 'SYN1001' appears")
+    assert reasons[1].startswith(f"{export}:4: row SYN2001 left out: column actor1 holds markup")
+    assert reasons[2].startswith(f"{export}:5: row SYN2002 left out: event_date 2099-01-15 lies")
+    assert reasons[3].startswith(f"{export}:6: row SYN2003 left out: time_precision '7' is not")
+    assert reasons[4].startswith(f"{export}:7: row SYN2004 left out: the row has 32 fields")
+    assert len(reasons) == 5
+    doc = json.loads((tmp_path / "rows.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["source_id"] for f in doc["features"]] == ["SYN1001"]
+
+
+def test_a_zipped_ucdp_release_imports(tmp_path):
+    import zipfile
+
+    packed = tmp_path / "ged251-csv.zip"
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(UCDP, "GEDEvent_v25_1.csv")
+    result = run_cli("import", str(packed), "--format", "ucdp")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((tmp_path / "ged251-csv.geojson").read_text(encoding="utf-8"))
+    assert len(doc["features"]) == 7
+    assert doc["layer"]["provenance"]["version"] == "25.1"  # from the release's file name
