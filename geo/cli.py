@@ -128,16 +128,19 @@ def _newest_date(layer) -> str | None:
 def cmd_import(args: argparse.Namespace) -> int:
     """Import an ACLED or UCDP GED export (CSV, plain, gzipped or zipped) as an events layer.
 
-    Each row becomes one event that keeps the dataset's id (source_id), actors, fatalities and
-    source text, cites the dataset itself, and carries the dataset's precision codes mapped to
-    ours (see layers/README.md, 'Imported event data'). A row that cannot be placed is left out
-    with one line naming its line and id; the rest are imported. The layer is written whole or
-    not at all, next to the input (FILE.geojson) unless -o says where. Exit status: 0 written,
-    1 nothing written (the file cannot be imported, or no row could be).
+    --format acled or ucdp: each row becomes one event that keeps the dataset's id (source_id),
+    actors, fatalities and source text, cites the dataset itself, and carries the dataset's
+    precision codes mapped to ours (see layers/README.md, 'Imported event data').
+    --format csv (the map's own CSV columns) or geojson (a FeatureCollection): features that
+    fail the validator are left out. A row that cannot be placed is left out with one line
+    naming its line and id; the rest are imported. The layer is written whole or not at all,
+    next to the input (FILE.geojson) unless -o says where. Exit status: 0 written, 1 nothing
+    written (the file cannot be imported, or no row could be).
 
     Example:
       python -m geo import 2024-acled-export.csv --format acled
       python -m geo import GEDEvent_v25_1.csv.gz --format ucdp -o ucdp-syria.geojson
+      python -m geo import my-points.csv --format csv
     """
     from geo.ingest import ImportFileError, Options, import_file
     from geo.ingest.write import layer_bytes
@@ -190,12 +193,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import_output(source: Path) -> Path:
-    """FILE.csv.gz -> FILE.geojson, beside the input."""
+    """FILE.csv.gz -> FILE.geojson, FILE.geojson -> FILE-layer.geojson, beside the input."""
     name = source.name
-    for suffix in (".gz", ".zip", ".csv", ".txt"):
+    for suffix in (".gz", ".zip", ".csv", ".txt", ".geojson", ".json"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
-    return source.with_name((name or "import") + ".geojson")
+    output = source.with_name((name or "import") + ".geojson")
+    return output if output != source else source.with_name(f"{name}-layer.geojson")
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

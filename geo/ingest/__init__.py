@@ -1,8 +1,9 @@
 """Import foreign event data as layers: one module per format, rows in, a layer document out,
 with honest precision and the dataset cited. Nothing here draws or prints.
 
-``import_file(path, "acled" | "ucdp", Options())`` returns an :class:`ImportResult`; a file that
-cannot be imported at all raises :class:`ImportFileError` with a one-line reason.
+``import_file(path, fmt, Options())``, with ``fmt`` one of :data:`FORMATS`, returns an
+:class:`ImportResult`; a file that cannot be imported at all raises :class:`ImportFileError`
+with a one-line reason.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from geo.ingest.common import ImportFileError, ImportResult, Options
 
-FORMATS = ("acled", "ucdp")
+FORMATS = ("acled", "ucdp", "csv", "geojson")
 
 
 def import_file(path: Path, fmt: str, options: Options) -> ImportResult:
@@ -29,6 +30,14 @@ def _importer(fmt: str) -> Callable[[Path, Options], ImportResult]:
         from geo.ingest.ucdp import import_ucdp
 
         return import_ucdp
+    if fmt == "csv":
+        from geo.ingest.csv import import_csv
+
+        return import_csv
+    if fmt == "geojson":
+        from geo.ingest.geojson import import_geojson
+
+        return import_geojson
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
 
 

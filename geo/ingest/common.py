@@ -290,7 +290,7 @@ def alpha2_from_name(name: str) -> str | None:
 
 def default_layer_id(path: Path, prefix: str) -> str:
     stem = path.name
-    for suffix in (".gz", ".zip", ".csv", ".txt"):
+    for suffix in (".gz", ".zip", ".csv", ".txt", ".geojson", ".json"):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
     stem = slug(stem)
