@@ -264,3 +264,21 @@ def test_a_zipped_ucdp_release_imports(tmp_path):
     doc = json.loads((tmp_path / "ged251-csv.geojson").read_text(encoding="utf-8"))
     assert len(doc["features"]) == 7
     assert doc["layer"]["provenance"]["version"] == "25.1"  # from the release's file name
+
+
+def test_the_validator_words_bad_event_fields_plainly(tmp_path, ucdp):
+    doc = json.loads(json.dumps(ucdp[0]))
+    features = doc["features"]
+    features[0]["properties"]["fatalities"] = -1
+    features[1]["properties"]["fatalities"] = {"low": 1}
+    features[2]["properties"]["fatalities"] = {"best": 1, "worst": 3}
+    features[3]["properties"]["claim_status"] = "rumoured"
+    path = tmp_path / "edited.geojson"
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    result = run_cli("validate", str(path))
+    assert result.returncode == 1
+    out = result.stdout
+    assert "feature ucdp-ged-900001: fatalities: -1 is out of range - the minimum is 0" in out
+    assert "feature ucdp-ged-900002: fatalities.best: missing required 'best'" in out
+    assert "feature ucdp-ged-900003: fatalities.worst: unknown property 'worst'" in out
+    assert "use one of: confirmed, claimed, disputed, reported" in out
