@@ -13,10 +13,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import ROOT, run_cli
 
 DATA = ROOT / "tests" / "data"
+# What the layer format refuses in text, mixed into any text: controls, direction overrides,
+# invisible characters, a decomposed letter, markup.
+NASTY = ["\x00", "\x1b", "\u202e", "\u2066", "\u200b", "\ufeff", "\u0301", "<", ">", "\n", "\u2028"]
+TEXT = st.text(alphabet=st.one_of(st.characters(), st.sampled_from(NASTY)), max_size=30)
 ACLED = DATA / "acled_sample.csv"
 UCDP = DATA / "ucdp_sample.csv"
 
@@ -282,3 +288,69 @@ def test_the_validator_words_bad_event_fields_plainly(tmp_path, ucdp):
     assert "feature ucdp-ged-900002: fatalities.best: missing required 'best'" in out
     assert "feature ucdp-ged-900003: fatalities.worst: unknown property 'worst'" in out
     assert "use one of: confirmed, claimed, disputed, reported" in out
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.binary(max_size=400))
+def test_any_bytes_after_the_header_import_or_fail_in_one_line(tmp_path, body):
+    from geo.ingest import ImportFileError, Options, import_file
+
+    header = ACLED.read_bytes().split(b"\n", 1)[0]
+    export = tmp_path / "fuzz.csv"
+    export.write_bytes(header + b"\n" + body)
+    try:
+        result = import_file(export, "acled", Options())
+    except ImportFileError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert all("\n" not in m.format() for m in result.problems)
+    assert len(result.doc["features"]) + len(result.problems) == result.rows
+
+
+@pytest.mark.parametrize("char", NASTY)
+def test_each_character_the_format_refuses_is_cleaned_or_the_row_left_out(tmp_path, char):
+    assert import_and_validate(tmp_path, f"A{char}B", f"N{char}o", f"P{char}q") == []
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(actor=TEXT, notes=TEXT, place=TEXT)
+def test_whatever_text_a_row_holds_the_layer_validates(tmp_path, actor, notes, place):
+    """The importer cleans what the format refuses (controls, direction overrides, invisible
+    characters in names, decomposed letters) or leaves the row out; it never writes a layer that
+    fails validation."""
+    assert import_and_validate(tmp_path, actor, notes, place) == []
+
+
+def import_and_validate(tmp_path: Path, actor: str, notes: str, place: str) -> list[str]:
+    """Import the first sample row with these texts; the validator's messages on the layer."""
+    import csv
+    import datetime as dt
+
+    from geo.ingest import ImportFileError, Options, import_file
+    from geo.ingest.write import layer_bytes
+    from geo.validate import validate_paths
+
+    with ACLED.open(encoding="utf-8", newline="") as handle:
+        header, first, *_ = list(csv.reader(handle))
+    row = dict(zip(header, first, strict=True))
+    row.update(actor1=actor, notes=notes, location=place)
+    export = tmp_path / "text.csv"
+    with export.open("w", encoding="utf-8", newline="", errors="surrogatepass") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerow([row[column] for column in header])
+    try:
+        result = import_file(export, "acled", Options(accessed="2026-12-01"))
+    except ImportFileError as exc:  # only a file the csv module cannot read fails whole
+        assert "\n" not in str(exc)
+        return []
+    if not result.doc["features"]:
+        assert len(result.problems) == 1  # left out, and said so
+        return []
+    output = tmp_path / "text.geojson"
+    output.write_bytes(layer_bytes(result.doc))
+    return [m.format() for m in validate_paths([output], today=dt.date(2026, 12, 3))]

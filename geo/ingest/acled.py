@@ -196,7 +196,8 @@ def _place(
     location: str, admin2: str, admin1: str, country_name: str, iso: str, geo_code: int
 ) -> tuple[str, str, str | None]:
     """(where, location_note, country code or None); cached, as places repeat."""
-    parts = [clean(location), clean(admin2), clean(admin1), clean(country_name)]
+    # The place is part of the name, where an invisible character would split one name in two.
+    parts = [clean(part, naming=True) for part in (location, admin2, admin1, country_name)]
     where = ", ".join(dict.fromkeys(p for p in parts if p)) or "an unnamed place"
     note = no_markup(clip(f"{GEO_PRECISION[geo_code][1]}: {where}."), "location")
     return where, note, alpha2_from_numeric(iso) or alpha2_from_name(clean(country_name))
@@ -217,7 +218,7 @@ def _texts(
     event_type: str, sub_type: str, actor1: str, assoc1: str, actor2: str, assoc2: str, where: str
 ) -> _Texts:
     """The row's words that repeat across rows: cached by what they are made of."""
-    event_type, sub_type = clean(event_type), clean(sub_type)
+    event_type, sub_type = clean(event_type, naming=True), clean(sub_type, naming=True)
     actor1 = no_markup(clean(actor1, naming=True), "actor1") or "Unidentified"
     actor2 = clean(actor2, naming=True)
     description = (

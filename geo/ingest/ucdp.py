@@ -196,8 +196,9 @@ def row_feature(row: dict[str, str], options: Options, dataset_source: dict) -> 
         )
     side_a = no_markup(clean(row["side_a"], naming=True), "side_a") or "Unidentified"
     side_b = no_markup(clean(row["side_b"], naming=True), "side_b")
-    country_name = clean(row["country"])
-    place = [clean(row.get(k, "")) for k in ("where_description", "adm_2", "adm_1")]
+    # The place is part of the name, where an invisible character would split one name in two.
+    country_name = clean(row["country"], naming=True)
+    place = [clean(row.get(k, ""), naming=True) for k in ("where_description", "adm_2", "adm_1")]
     where = ", ".join(dict.fromkeys(p for p in [*place, country_name] if p)) or "an unnamed place"
     precision, meaning = WHERE_PRECISION[where_code]
     conflict = clean(row.get("conflict_name", ""))
