@@ -80,6 +80,7 @@ def test_acled_keeps_ids_actors_fatalities_and_source_text(acled):
     assert "Synthetic Militia" in strike["actor_note"]
     assert strike["fatalities"] == 3
     assert rows["SYN1005"]["properties"]["fatalities"] == 5
+    assert rows["SYN1003"]["properties"]["fatalities"] == 0  # a zero is kept as a figure
     assert strike["kind"] == "airstrike" and rows["SYN1003"]["properties"]["kind"] == "diplomacy"
     assert strike["event_type"] == "Explosions/Remote violence: Air/drone strike"
     assert strike["claim_status"] == "reported"
@@ -243,6 +244,7 @@ def test_each_unplaceable_row_gets_its_own_reason(tmp_path):
         first.replace("SYN1001", "SYN2002").replace("2024-01-15", "2099-01-15"),
         first.replace("SYN1001", "SYN2003").replace(",1,Political", ",7,Political"),
         first.replace("SYN1001", "SYN2004") + ",extra",
+        first.replace("SYN1001", "SYN2005").replace(",3,,1700000000", ",,,1700000000"),
     ]
     export = tmp_path / "rows.csv"
     export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
@@ -256,7 +258,8 @@ def test_each_unplaceable_row_gets_its_own_reason(tmp_path):
     assert reasons[4].startswith(f"{export}:7: row SYN2004 left out: the row has 32 fields")
     assert len(reasons) == 5
     doc = json.loads((tmp_path / "rows.geojson").read_text(encoding="utf-8"))
-    assert [f["properties"]["source_id"] for f in doc["features"]] == ["SYN1001"]
+    assert [f["properties"]["source_id"] for f in doc["features"]] == ["SYN1001", "SYN2005"]
+    assert "fatalities" not in doc["features"][1]["properties"]  # a blank is no figure
 
 
 def test_a_zipped_ucdp_release_imports(tmp_path):

@@ -181,7 +181,8 @@ def row_feature(row: dict[str, str], options: Options, dataset_source: dict) -> 
     props["actor"] = texts.actor
     props["actor_note"] = texts.actor_note
     props["claim_status"] = IMPORTED_CLAIM_STATUS
-    props["fatalities"] = count(row["fatalities"] or "0", "fatalities")
+    if row["fatalities"].strip():  # a blank is no figure, not zero
+        props["fatalities"] = count(row["fatalities"], "fatalities")
     props["source_id"] = event_id
     props["sources"] = [_source(row, event_id, dataset_source)]
     return {
