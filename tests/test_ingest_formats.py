@@ -58,3 +58,45 @@ def test_a_file_that_is_not_geojson_gets_one_line(tmp_path):
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "not valid JSON" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_fast_writer_writes_exactly_the_canonical_form():
+    """geo.ingest.write must agree with geo.fmt byte for byte, or fmt --check fails on imports:
+    tiny coordinates (Python writes 1e-06, orjson 1e-6), unknown keys, text that JSON escapes."""
+    from geo.fmt import canonical_text
+    from geo.ingest.write import layer_bytes
+
+    doc = {
+        "type": "FeatureCollection",
+        "layer": {
+            "title": "T",
+            "id": "x",
+            "group": "events",
+            "description": 'Quotes " and \\ and \u00e9 and \u0645',
+            "visible": True,
+            "style": {"color": "#000000", "marker": "circle"},
+            "provenance": {"dataset": "D", "rows": 2},
+        },
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [0.000001, -1e-05]},
+                "properties": {
+                    "zz": 1,
+                    "sources": [{"url": "https://example.org/", "title": "t", "note": "a\nb"}],
+                    "name": "n",
+                    "id": "a",
+                    "fatalities": {"low": 0, "best": 1, "high": 2},
+                },
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [-180.0, 89.999999]},
+                "properties": {"id": "b", "sources": []},
+            },
+        ],
+    }
+    assert layer_bytes(doc).decode("utf-8") == canonical_text(doc)
+    assert layer_bytes({**doc, "features": []}).decode("utf-8") == canonical_text(
+        {**doc, "features": []}
+    )
