@@ -9,6 +9,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from geo.export.command import add_export_parser
@@ -146,16 +147,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     from geo.ingest.write import layer_bytes
     from geo.io import write_atomic
     from geo.model import DateError, PartialDate
+    from geo.validate.text import MARKUP
 
     source = Path(args.file)
     if not source.is_file():
         raise UsageError(f"no such file: {source}")
     if args.accessed:
         try:
-            if PartialDate.parse(args.accessed).precision != "day":
-                raise DateError(args.accessed)
+            accessed = PartialDate.parse(args.accessed)
         except DateError:
-            raise UsageError(f"--accessed {args.accessed!r} is not a day YYYY-MM-DD") from None
+            accessed = None
+        if accessed is None or accessed.precision != "day" or accessed.first_day() > date.today():
+            raise UsageError(f"--accessed {args.accessed!r} is not a past day YYYY-MM-DD")
+    if args.title and (MARKUP.search(args.title) or not args.title.isprintable()):
+        raise UsageError("--title is plain text on one line, without markup")
     if args.layer_id and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", args.layer_id):
         raise UsageError(f"--layer-id {args.layer_id!r} is not kebab-case, e.g. ucdp-syria-2016")
     output = Path(args.output) if args.output else _import_output(source)

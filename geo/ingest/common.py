@@ -35,6 +35,17 @@ FIELD_LIMIT = 2**31 - 1
 class ImportFileError(Exception):
     """A file that cannot be imported at all; the text is one line: what is wrong and the fix."""
 
+    @classmethod
+    def from_message(cls, message: Message) -> ImportFileError:
+        """From a validator's or reader's message, which names the file itself."""
+        where = f"line {message.line}: " if message.line else ""
+        if message.feature is not None:
+            where += f"feature {message.feature}: "
+        if message.field:
+            where += f"{message.field}: "
+        fix = f" - {message.fix}" if message.fix else ""
+        return cls(f"{where}{message.text}{fix}")
+
 
 class RowError(Exception):
     """One row that cannot be placed on the map; the text says why, ``fix`` how to fix it."""

@@ -86,7 +86,7 @@ def import_csv(path: Path, options: Options) -> ImportResult:
     doc["features"] = features
     dropped, layer_errors = screen(doc, str(path), lines, options.today)
     if layer_errors:
-        raise ImportFileError(layer_errors[0].format())
+        raise ImportFileError.from_message(layer_errors[0])
     return ImportResult(doc, rows, sorted(problems + dropped, key=lambda m: m.line or 0))
 
 

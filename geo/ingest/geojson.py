@@ -20,7 +20,7 @@ def import_geojson(path: Path, options: Options) -> ImportResult:
     try:
         doc, text = read_json_file(path)
     except ReadError as exc:
-        raise ImportFileError(exc.message.format().removeprefix(f"{path}: ")) from None
+        raise ImportFileError.from_message(exc.message) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise ImportFileError(
             "not a GeoJSON FeatureCollection - save the layer as a FeatureCollection"
@@ -38,7 +38,7 @@ def import_geojson(path: Path, options: Options) -> ImportResult:
     rows = len(doc["features"])
     dropped, layer_errors = screen(doc, str(path), lines, options.today)
     if layer_errors:
-        raise ImportFileError(layer_errors[0].format())
+        raise ImportFileError.from_message(layer_errors[0])
     return ImportResult(doc, rows, dropped)
 
 

@@ -119,7 +119,8 @@ def _collect(
 def _modified_day(path: Path) -> str:
     """The day the export was saved here: the nearest thing to its download date the file
     itself carries (``--accessed`` says it exactly)."""
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
+    saved = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
+    return min(saved, dt.date.today()).isoformat()  # a clock ahead cannot date it tomorrow
 
 
 def drop_distant_countries(features: list[dict[str, Any]]) -> None:
