@@ -145,7 +145,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     """
     from geo.ingest import ImportFileError, Options, import_file
     from geo.ingest.write import layer_bytes
-    from geo.io import write_atomic
+    from geo.io import MAX_BYTES, write_atomic
     from geo.model import DateError, PartialDate
     from geo.validate.text import MARKUP
 
@@ -181,11 +181,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not imported:
         print(printable(f"{source}: no row could be imported (nothing written)"), file=sys.stderr)
         return EXIT_ERRORS
+    payload = layer_bytes(result.doc)
     try:
-        write_atomic(output, layer_bytes(result.doc))
+        write_atomic(output, payload)
     except OSError as exc:
         print(printable(f"{output}: cannot write the layer: {exc.strerror}"), file=sys.stderr)
         return EXIT_ERRORS
+    if len(payload) > MAX_BYTES:
+        print(
+            printable(
+                f"{output}: warning: the layer is {len(payload):,} bytes, over the "
+                f"{MAX_BYTES:,} a layer file may have, so validate and the app refuse it - "
+                "import a smaller export (one country or one year)"
+            ),
+            file=sys.stderr,
+        )
     elapsed = time.perf_counter() - started
     print(
         printable(

@@ -357,3 +357,16 @@ def import_and_validate(tmp_path: Path, actor: str, notes: str, place: str) -> l
     output = tmp_path / "text.geojson"
     output.write_bytes(layer_bytes(result.doc))
     return [m.format() for m in validate_paths([output], today=dt.date(2026, 12, 3))]
+
+
+def test_a_layer_too_big_for_a_layer_file_is_written_with_a_warning(tmp_path):
+    header, first, *_ = ACLED.read_text(encoding="utf-8").splitlines()
+    rows = [first.replace("SYN1001", f"SYN{n}") for n in range(14_000)]
+    export = tmp_path / "big.csv"
+    export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    result = run_cli("import", str(export), "--format", "acled")
+    assert result.returncode == 0, result.stderr
+    output = tmp_path / "big.geojson"
+    assert output.stat().st_size > 20 * 1024 * 1024
+    assert "warning: the layer is" in result.stderr and "one country or one year" in result.stderr
+    assert "14,000 of 14,000 rows imported" in result.stderr
