@@ -96,9 +96,9 @@ DATASET = Dataset(
     url="https://acleddata.com/",
     terms=(
         "ACLED's terms of use and attribution policy apply: acknowledge ACLED clearly and "
-        "prominently with a full citation that links to its website, give the date the data "
-        "were accessed, which data were used and how they were changed; do not give others "
-        "direct access to the raw data."
+        "prominently, with a full citation that links to its website; say how the data were "
+        "changed; do not give any other user direct access to ACLED's original or raw data, so "
+        "do not publish or share this layer file as it is."
     ),
     terms_url="https://epo.acleddata.com/terms-of-use-and-attribution-policy",
 )
