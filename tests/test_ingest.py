@@ -370,3 +370,12 @@ def test_a_layer_too_big_for_a_layer_file_is_written_with_a_warning(tmp_path):
     assert output.stat().st_size > 20 * 1024 * 1024
     assert "warning: the layer is" in result.stderr and "one country or one year" in result.stderr
     assert "14,000 of 14,000 rows imported" in result.stderr
+
+
+def test_dataset_country_names_become_codes_or_nothing():
+    from geo.ingest.common import alpha2_from_name
+
+    assert alpha2_from_name("Yemen (North Yemen)") == "YE"  # UCDP's historical names
+    assert alpha2_from_name("Turkey") == "TR" and alpha2_from_name("Palestine") == "PS"
+    assert alpha2_from_name("Russia (Soviet Union)") == "RU"
+    assert alpha2_from_name("Somewhere at sea") is None  # never a guess

@@ -282,6 +282,10 @@ def alpha2_from_numeric(numeric: str) -> str | None:
     return country.alpha_2 if country else None
 
 
+# Country names the datasets write that pycountry does not know by that name.
+DATASET_NAMES = {"turkey": "TR", "palestine": "PS", "russia": "RU", "dr congo": "CD"}
+
+
 @lru_cache(maxsize=4096)
 def alpha2_from_name(name: str) -> str | None:
     """A country name as a dataset writes it ('Yemen (North Yemen)') -> alpha-2, or None when
@@ -289,6 +293,8 @@ def alpha2_from_name(name: str) -> str | None:
     plain = re.sub(r"\s*\(.*\)\s*$", "", name).strip()
     if not plain:
         return None
+    if plain.lower() in DATASET_NAMES:
+        return DATASET_NAMES[plain.lower()]
     try:
         return pycountry.countries.lookup(plain).alpha_2
     except LookupError:
