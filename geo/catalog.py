@@ -33,6 +33,8 @@ EVENT_KINDS = frozenset(
         "handover",
     }
 )
+# Fields the data dictionary gives to events only: a feature that carries one is an event.
+EVENT_FIELDS = ("claim_status", "fatalities", "event_type")
 GROUP_ORDER = ("us-posture", "regional-actors", "events", "user")
 GROUP_TITLES = {
     "us-posture": "US posture",
@@ -195,7 +197,17 @@ def layer_from_document(doc: dict[str, Any], path: Path) -> Layer:
 
 
 def is_event(feature: dict[str, Any], layer: Layer) -> bool:
-    return layer.group == "events" or feature["properties"].get("kind") in EVENT_KINDS
+    """Whether the feature happened (an event, shown in the event window and dated as a day or
+    a span) rather than lasts (shown from its start on, "since ...").
+
+    An event by its layer's group, by its kind, or by the fields only events carry: an imported
+    dataset row is of kind ``other`` and keeps being an event when a user uploads it, whatever
+    group its layer lands in.
+    """
+    if layer.group == "events":
+        return True
+    props = feature["properties"]
+    return props.get("kind") in EVENT_KINDS or any(key in props for key in EVENT_FIELDS)
 
 
 def matches(feature: dict[str, Any], layer: Layer, view: View) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from geo.analysis.command import add_analyze_parser
@@ -125,10 +127,102 @@ def _newest_date(layer) -> str | None:
     return newest.iso() if newest else None
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import an ACLED or UCDP GED export (CSV, plain, gzipped or zipped) as an events layer.
+
+    --format acled or ucdp: each row becomes one event that keeps the dataset's id (source_id),
+    actors, fatalities and source text, cites the dataset itself, and carries the dataset's
+    precision codes mapped to ours (see layers/README.md, 'Imported event data').
+    --format csv (the map's own CSV columns) or geojson (a FeatureCollection): features that
+    fail the validator are left out. A row that cannot be placed is left out with one line
+    naming its line and id; the rest are imported. The layer is written whole or not at all,
+    next to the input (FILE.geojson) unless -o says where. Exit status: 0 written, 1 nothing
+    written (the file cannot be imported, or no row could be).
+
+    Example:
+      python -m geo import 2024-acled-export.csv --format acled
+      python -m geo import GEDEvent_v25_1.csv.gz --format ucdp -o ucdp-syria.geojson
+      python -m geo import my-points.csv --format csv
+    """
+    from geo.ingest import ImportFileError, Options, import_file
+    from geo.ingest.write import layer_bytes
+    from geo.io import MAX_BYTES, write_atomic
+    from geo.model import DateError, PartialDate
+    from geo.validate.text import MARKUP
+
+    source = Path(args.file)
+    if not source.is_file():
+        raise UsageError(f"no such file: {source}")
+    if args.accessed:
+        try:
+            accessed = PartialDate.parse(args.accessed)
+        except DateError:
+            accessed = None
+        if accessed is None or accessed.precision != "day" or accessed.first_day() > date.today():
+            raise UsageError(f"--accessed {args.accessed!r} is not a past day YYYY-MM-DD")
+    if args.title and (MARKUP.search(args.title) or not args.title.isprintable()):
+        raise UsageError("--title is plain text on one line, without markup")
+    if args.layer_id and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", args.layer_id):
+        raise UsageError(f"--layer-id {args.layer_id!r} is not kebab-case, e.g. ucdp-syria-2016")
+    output = Path(args.output) if args.output else _import_output(source)
+    if output.resolve() == source.resolve():
+        raise UsageError(f"the output {output} is the input file; name another with -o")
+    options = Options(
+        layer_id=args.layer_id, title=args.title, accessed=args.accessed, version=args.version
+    )
+    started = time.perf_counter()
+    try:
+        result = import_file(source, args.format, options)
+    except ImportFileError as exc:
+        print(printable(f"{source}: {exc} (nothing written)"), file=sys.stderr)
+        return EXIT_ERRORS
+    for message in result.problems:
+        print(message.format(), file=sys.stderr)
+    imported = len(result.doc["features"])
+    if not imported:
+        print(printable(f"{source}: no row could be imported (nothing written)"), file=sys.stderr)
+        return EXIT_ERRORS
+    payload = layer_bytes(result.doc)
+    try:
+        write_atomic(output, payload)
+    except OSError as exc:
+        print(printable(f"{output}: cannot write the layer: {exc.strerror}"), file=sys.stderr)
+        return EXIT_ERRORS
+    if len(payload) > MAX_BYTES:
+        print(
+            printable(
+                f"{output}: warning: the layer is {len(payload):,} bytes, over the "
+                f"{MAX_BYTES:,} a layer file may have, so validate and the app refuse it - "
+                "import a smaller export (one country or one year)"
+            ),
+            file=sys.stderr,
+        )
+    elapsed = time.perf_counter() - started
+    print(
+        printable(
+            f"{output}: {imported:,} of {result.rows:,} rows imported "
+            f"({len(result.problems):,} left out) in {elapsed:.2f} s"
+        ),
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _import_output(source: Path) -> Path:
+    """FILE.csv.gz -> FILE.geojson, FILE.geojson -> FILE-layer.geojson, beside the input."""
+    name = source.name
+    for suffix in (".gz", ".zip", ".csv", ".txt", ".geojson", ".json"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    output = source.with_name((name or "import") + ".geojson")
+    return output if output != source else source.with_name(f"{name}-layer.geojson")
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "fmt": cmd_fmt,
     "layers": cmd_layers,
+    "import": cmd_import,
 }
 
 
@@ -185,9 +279,26 @@ def build_parser() -> argparse.ArgumentParser:
                 default=DEFAULT_LAYERS,
                 help="the layers folder (default: layers/)",
             )
+        elif name == "import":
+            _add_import_arguments(cmd)
     add_export_parser(sub)
     add_analyze_parser(sub)
     return parser
+
+
+def _add_import_arguments(cmd: argparse.ArgumentParser) -> None:
+    from geo.ingest import FORMATS
+
+    cmd.add_argument("file", type=Path, help="the export as downloaded (.csv, .csv.gz or .zip)")
+    cmd.add_argument("--format", required=True, choices=FORMATS, help="what the file is")
+    cmd.add_argument("-o", "--output", type=Path, help="the layer file to write")
+    cmd.add_argument("--layer-id", help="the layer's id (default: from the file name)")
+    cmd.add_argument("--title", help="the layer's title")
+    cmd.add_argument(
+        "--accessed",
+        help="the day you downloaded the export, YYYY-MM-DD (default: the file's date)",
+    )
+    cmd.add_argument("--version", help="the dataset's version, e.g. 25.1 (UCDP)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,301 @@
+"""ACLED exports (Armed Conflict Location & Event Data): one row, one event.
+
+The precision codes, as ACLED's codebook defines them (quoted from its paraphrase in the
+mapme.biodiversity documentation of ``calc_fatalities_acled``, which links the codebook at
+https://acleddata.com/knowledge-base/codebook/):
+
+``geo_precision``
+    1: "the source reporting indicates a particular town, and coordinates are available for
+    that town"; 2: the activity took place "in a small part of a region" or "near a town or a
+    city", and "the event is coded to a town with geo-referenced coordinates to represent that
+    area"; 3: "a larger region is mentioned, the closest natural location noted in reporting
+    ... or a provincial capital is used".
+
+``time_precision``
+    1: "the source material includes an actual date of an event"; 2: "the source material
+    indicates that an event happened sometime during the week or within a similar period of
+    time"; 3: the source "only indicates that an event took place sometime during a month ...
+    the month mid-point is chosen".
+
+How we map them (ours are ``location_precision`` and partial dates, see layers/README.md):
+
+- geo 1 -> ``approximate``: the point is the town's, not the site's, so it is roughly right but
+  not within the few hundred metres that ``exact`` promises.
+- geo 2 -> ``stand-in``: a nearby town stands in for the place, as our ``stand-in`` means.
+- geo 3 -> ``region``: only a region is known; the point must stay visibly imprecise.
+- time 1 -> the day, ``YYYY-MM-DD``.
+- time 2 -> the month, ``YYYY-MM``, or the two months ``start``/``end`` when the period could
+  cross a month's end. ACLED does not say where in the week its date falls, and our partial
+  dates cannot say "a week", so we take the coded day plus or minus six days (any seven-day
+  period that holds the coded day) and write the months that span covers. A day would claim
+  more than the sources give; a month claims less, which is true.
+- time 3 -> the month, ``YYYY-MM``: the coded day is a mid-point, not a date.
+
+The coded day is kept in ``date_note`` whenever the partial date is coarser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from geo.ingest.common import (
+    IMPORTED_CLAIM_STATUS,
+    MAX_TEXT,
+    Dataset,
+    ImportResult,
+    Options,
+    RowError,
+    alpha2_from_name,
+    alpha2_from_numeric,
+    clean,
+    clip,
+    code,
+    count,
+    no_markup,
+    number,
+    slug,
+)
+from geo.ingest.rows import run_import
+
+WHAT = "an ACLED export"
+REQUIRED = (
+    "event_id_cnty",
+    "event_date",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "country",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "fatalities",
+)
+OPTIONAL = (
+    "disorder_type",
+    "assoc_actor_1",
+    "actor2",
+    "assoc_actor_2",
+    "iso",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "source",
+    "source_scale",
+    "notes",
+)
+DATASET = Dataset(
+    name="ACLED",
+    source_title="Armed Conflict Location & Event Data (ACLED)",
+    publisher="Armed Conflict Location & Event Data (ACLED)",
+    url="https://acleddata.com/",
+    terms=(
+        "ACLED's terms of use and attribution policy apply: acknowledge ACLED clearly and "
+        "prominently, with a full citation that links to its website; say how the data were "
+        "changed; do not give any other user direct access to ACLED's original or raw data, so "
+        "do not publish or share this layer file as it is."
+    ),
+    terms_url="https://epo.acleddata.com/terms-of-use-and-attribution-policy",
+)
+GEO_PRECISION = {
+    1: (
+        "approximate",
+        "ACLED geo precision 1: the sources name the town; the point is the town's "
+        "coordinates, not the exact site",
+    ),
+    2: (
+        "stand-in",
+        "ACLED geo precision 2: the sources place the event near a town or in a small part of "
+        "a region; a nearby town's coordinates stand in for it",
+    ),
+    3: (
+        "region",
+        "ACLED geo precision 3: the sources name only a larger region; the point is a natural "
+        "location named in the reporting or a provincial capital standing for the region",
+    ),
+}
+TIME_PRECISION = {1: "day", 2: "week", 3: "month"}
+# Our kinds are few; ACLED's own type always travels in event_type. Unlisted types are 'other'.
+KINDS = {
+    "air/drone strike": "airstrike",
+    "armed clash": "ground-attack",
+    "attack": "ground-attack",
+    "government regains territory": "ground-attack",
+    "non-state actor overtakes territory": "ground-attack",
+    "suicide bomb": "ground-attack",
+    "grenade": "ground-attack",
+    "agreement": "diplomacy",
+    "non-violent transfer of territory": "handover",
+}
+
+
+def import_acled(path: Path, options: Options) -> ImportResult:
+    """An events layer from an ACLED export; rows that cannot be placed are reported."""
+    return run_import(
+        path, options, REQUIRED, OPTIONAL, WHAT, row_feature, DATASET, "acled", "#b45309"
+    )
+
+
+def row_feature(row: dict[str, str], options: Options, dataset_source: dict) -> dict[str, Any]:
+    """One ACLED row as a feature. Raises RowError with the reason when it cannot be placed."""
+    event_id = clean(row["event_id_cnty"], naming=True)
+    if not slug(event_id):
+        raise RowError("event_id_cnty is empty", "every ACLED row has its own event id")
+    lat = number(row["latitude"], "latitude", -90, 90)
+    lon = number(row["longitude"], "longitude", -180, 180)
+    geo_code = code(row["geo_precision"], "geo_precision", GEO_PRECISION)
+    time_code = code(row["time_precision"], "time_precision", TIME_PRECISION)
+    day = _event_date(row["event_date"].strip())
+    if day > options.today:
+        raise RowError(f"event_date {day} lies in the future", "check the row's date")
+    start, end, date_note = acled_dates(day, time_code)
+    where, location_note, country = _place(
+        row.get("location", ""), row.get("admin2", ""), row.get("admin1", ""), row["country"],
+        row.get("iso", ""), geo_code,
+    )  # fmt: skip
+    texts = _texts(
+        row["event_type"], row["sub_event_type"], row["actor1"], row.get("assoc_actor_1", ""),
+        row.get("actor2", ""), row.get("assoc_actor_2", ""), where,
+    )  # fmt: skip
+    props: dict[str, Any] = {
+        "id": f"acled-{slug(event_id)}"[:80].rstrip("-"),
+        "name": texts.name,
+        "kind": texts.kind,
+        "event_type": texts.event_type,
+        "start": start,
+    }
+    if end:
+        props["end"] = end
+    if date_note:
+        props["date_note"] = date_note
+    props["location_precision"] = GEO_PRECISION[geo_code][0]
+    props["location_note"] = location_note
+    if country:
+        props["country"] = country
+    props["description"] = texts.description
+    props["actor"] = texts.actor
+    props["actor_note"] = texts.actor_note
+    props["claim_status"] = IMPORTED_CLAIM_STATUS
+    if row["fatalities"].strip():  # a blank is no figure, not zero
+        props["fatalities"] = count(row["fatalities"], "fatalities")
+    props["source_id"] = event_id
+    props["sources"] = [_source(row, event_id, dataset_source)]
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+        "properties": props,
+    }
+
+
+@lru_cache(maxsize=65536)
+def _place(
+    location: str, admin2: str, admin1: str, country_name: str, iso: str, geo_code: int
+) -> tuple[str, str, str | None]:
+    """(where, location_note, country code or None); cached, as places repeat."""
+    # The place is part of the name, where an invisible character would split one name in two.
+    parts = [clean(part, naming=True) for part in (location, admin2, admin1, country_name)]
+    where = ", ".join(dict.fromkeys(p for p in parts if p)) or "an unnamed place"
+    note = no_markup(clip(f"{GEO_PRECISION[geo_code][1]}: {where}."), "location")
+    return where, note, alpha2_from_numeric(iso) or alpha2_from_name(clean(country_name))
+
+
+@dataclass(frozen=True)
+class _Texts:
+    name: str
+    kind: str
+    event_type: str
+    description: str
+    actor: str
+    actor_note: str
+
+
+@lru_cache(maxsize=65536)
+def _texts(
+    event_type: str, sub_type: str, actor1: str, assoc1: str, actor2: str, assoc2: str, where: str
+) -> _Texts:
+    """The row's words that repeat across rows: cached by what they are made of."""
+    event_type, sub_type = clean(event_type, naming=True), clean(sub_type, naming=True)
+    actor1 = no_markup(clean(actor1, naming=True), "actor1") or "Unidentified"
+    actor2 = clean(actor2, naming=True)
+    description = (
+        f"ACLED codes this as {event_type or 'an event'}"
+        + (f" ({sub_type})" if sub_type else "")
+        + f" involving {actor1}"
+        + (f" and {actor2}" if actor2 else "")
+        + f" at {where}."
+    )
+    note = f"ACLED actor 1: {actor1}" + (f" (with {clean(assoc1)})" if clean(assoc1) else "")
+    if actor2:
+        note += f"; actor 2: {actor2}" + (f" (with {clean(assoc2)})" if clean(assoc2) else "")
+    note += ". ACLED's actor 1 and actor 2 do not say who attacked whom."
+    return _Texts(
+        name=no_markup(clip(f"{sub_type or event_type or 'Event'} in {where}", 300), "name"),
+        kind=KINDS.get(sub_type.lower(), "other"),
+        event_type=no_markup(
+            clip(f"{event_type}: {sub_type}" if sub_type else event_type or "-"), "event_type"
+        ),
+        description=no_markup(clip(description), "description"),
+        actor=clip(actor1, 300),
+        actor_note=no_markup(clip(note), "actor2"),
+    )
+
+
+def _source(row: dict[str, str], event_id: str, dataset_source: dict) -> dict[str, Any]:
+    source = dict(dataset_source)
+    notes = clean(row.get("notes", ""), one_line=False)
+    cited = clean(row.get("source", ""))
+    scale = clean(row.get("source_scale", ""))
+    note = f"ACLED event {event_id}"
+    if cited:
+        note += f"; ACLED's sources: {cited}" + (f" (scale: {scale})" if scale else "")
+    if notes and len(notes) > MAX_TEXT:
+        note += f"; ACLED's notes: {notes}"
+        notes = ""
+    source["note"] = no_markup(clip(note + "."), "source")
+    if notes:
+        source["quote"] = no_markup(notes, "notes")
+    return source
+
+
+@lru_cache(maxsize=65536)
+def _event_date(text: str) -> dt.date:
+    """ACLED's event_date: ISO ('2024-01-15') from the API, or '15 January 2024' from the
+    export tool."""
+    for pattern in ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(
+                text[:10] if pattern == "%Y-%m-%d" else text, pattern
+            ).date()
+        except ValueError:
+            continue
+    raise RowError(
+        f"event_date {text!r} is not a date", "ACLED writes it as 2024-01-15 or 15 January 2024"
+    )
+
+
+@lru_cache(maxsize=65536)
+def acled_dates(day: dt.date, time_code: int) -> tuple[str, str | None, str | None]:
+    """(start, end or None, date_note or None) for an ACLED date and its time_precision."""
+    if time_code == 1:
+        return day.isoformat(), None, None
+    if time_code == 3:
+        return (
+            f"{day:%Y-%m}",
+            None,
+            f"ACLED time precision 3: the sources give only the month; ACLED codes its "
+            f"mid-point, {day.isoformat()}.",
+        )
+    first, last = day - dt.timedelta(days=6), day + dt.timedelta(days=6)
+    start, end = f"{first:%Y-%m}", f"{last:%Y-%m}"
+    return (
+        start,
+        end if end != start else None,
+        f"ACLED time precision 2: the sources say the event happened sometime during a week "
+        f"or a similar period; ACLED codes it as {day.isoformat()}, so it is shown as the "
+        "month(s) a week around that day covers.",
+    )
