@@ -79,6 +79,9 @@ EVERY_FIELD: dict[str, Any] = {
     "relation_to_iran": "Relationvalue Kilo",
     "claim_status": "claimed",
     "outcome": "Outcomevalue Lima",
+    "fatalities": {"low": 311, "best": 412, "high": 913},
+    "event_type": "Eventtypevalue Uniform",
+    "source_id": "Sourceidvalue Victor",
     "origin": {
         "name": "Originvalue Mike",
         "coordinates": [47.123457, 29.654321],

@@ -121,6 +121,19 @@ def caption(view: View) -> str:
 WORK_FIELDS = ("title", "publisher", "url", "archive_url", "published", "accessed", "note")
 
 
+def fatalities_label(value: int | dict[str, int]) -> str:
+    """Deaths as the source counts them: '5', or a dataset's best estimate with its range."""
+    if not isinstance(value, dict):
+        return f"{value:,}"
+    low, high = value.get("low"), value.get("high")
+    bounds = ", ".join(
+        f"{word} {number:,}"
+        for word, number in (("low", low), ("high", high))
+        if number is not None
+    )
+    return f"{value['best']:,}" + (f" ({bounds})" if bounds else "")
+
+
 def _feature(
     feature: dict[str, Any],
     layer: Layer,
@@ -174,12 +187,16 @@ def _feature(
         "ri": "relation_to_iran",
         "st": "claim_status",
         "o": "outcome",
+        "et": "event_type",
+        "sid": "source_id",
     }
     for key, prop in optional.items():
         if props.get(prop):
             out[key] = props[prop]
     if props.get("icao"):
         out["ic"] = props["icao"]
+    if props.get("fatalities") is not None:
+        out["fa"] = fatalities_label(props["fatalities"])
     if props.get("units"):
         out["u"] = props["units"]
     if props.get("country"):

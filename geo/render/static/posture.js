@@ -271,6 +271,9 @@
     labelled(box, 'Relation to Iran', f.ri);
     labelled(box, 'Claim status', f.st);
     labelled(box, 'Outcome', f.o);
+    labelled(box, 'Fatalities', f.fa);
+    labelled(box, 'Event type', f.et);
+    labelled(box, 'Dataset id', f.sid);
     box.appendChild(el('p', 'posture-description', f.de));
     if (f.cl && f.cl.length) {
       var table = el('table');
