@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.catalog import Catalog, layer_from_document
+from geo.ingest.csv import feature_from_row
 from geo.io import ReadError, parse_json_bytes
 from geo.model import Layer, Message
 from geo.validate import check_document, duplicate_ids, validate_parsed
@@ -235,35 +236,10 @@ def _csv_document(
                 )
             )
             continue
-        props: dict[str, Any] = {
-            "id": row.get("id") or f"{stem}-{len(features) + 1}",
-            "name": row["name"],
-            "kind": row.get("kind") or "other",
-            "start": row["start"],
-            "location_precision": row.get("location_precision") or "exact",
-            "description": row.get("description") or "Uploaded by the user; no description.",
-            "sources": [
-                {
-                    "title": row["source_title"],
-                    "publisher": row["source_publisher"],
-                    "url": row["source_url"],
-                    "accessed": row["source_accessed"],
-                }
-            ],
-        }
-        for key in ("end", "country", "actor", "target", "claim_status", "location_note"):
-            if row.get(key):
-                props[key] = row[key]
-        for key in ("published", "quote"):
-            if row.get(f"source_{key}"):
-                props["sources"][0][key] = row[f"source_{key}"]
+        fallback = f"{stem}-{len(features) + 1}"
         lines.append(line)
         features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": props,
-            }
+            feature_from_row(row, fallback, lon, lat, "Uploaded by the user; no description.")
         )
     doc = {"type": "FeatureCollection", "layer": _user_meta(name), "features": features}
     tell(f"checking {len(features):,} row(s)")

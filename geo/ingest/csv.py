@@ -95,28 +95,38 @@ def _feature(row: dict[str, str], layer_id: str, number_: int) -> dict[str, Any]
     lon = number(row["longitude"], "longitude", -180, 180)
     text = {key: clean(value, one_line=key not in ("description", "source_quote"))
             for key, value in row.items()}  # fmt: skip
+    return feature_from_row(
+        text, f"{layer_id}-{number_}", lon, lat, "Imported from a CSV file; no description."
+    )
+
+
+def feature_from_row(
+    row: dict[str, str], fallback_id: str, lon: float, lat: float, description: str
+) -> dict[str, Any]:
+    """The feature one row of our CSV columns stands for, its text taken as it is: the importer
+    cleans the text first, the app's upload reports what the validator finds in it."""
     props: dict[str, Any] = {
-        "id": text.get("id") or f"{layer_id}-{number_}",
-        "name": text["name"],
-        "kind": text.get("kind") or "other",
-        "start": text["start"],
-        "location_precision": text.get("location_precision") or "exact",
-        "description": text.get("description") or "Imported from a CSV file; no description.",
+        "id": row.get("id") or fallback_id,
+        "name": row["name"],
+        "kind": row.get("kind") or "other",
+        "start": row["start"],
+        "location_precision": row.get("location_precision") or "exact",
+        "description": row.get("description") or description,
         "sources": [
             {
-                "title": text["source_title"],
-                "publisher": text["source_publisher"],
-                "url": text["source_url"],
-                "accessed": text["source_accessed"],
+                "title": row["source_title"],
+                "publisher": row["source_publisher"],
+                "url": row["source_url"],
+                "accessed": row["source_accessed"],
             }
         ],
     }
     for key in PROPERTIES:
-        if text.get(key):
-            props[key] = text[key]
+        if row.get(key):
+            props[key] = row[key]
     for key in ("published", "quote", "note"):
-        if text.get(f"source_{key}"):
-            props["sources"][0][key] = text[f"source_{key}"]
+        if row.get(f"source_{key}"):
+            props["sources"][0][key] = row[f"source_{key}"]
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
