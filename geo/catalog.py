@@ -19,7 +19,9 @@ from typing import Any
 
 from geo.io import ReadError, read_json_file
 from geo.model import Layer, Message, PartialDate
+from geo.store import PARQUET_SUFFIX, Filter, StoredFeatures, open_layer
 from geo.validate import check_document, layer_files, locate
+from geo.validate.table import check_table
 
 EVENT_KINDS = frozenset(
     {
@@ -100,12 +102,21 @@ class Catalog:
     def features(self, view: View) -> Iterator[tuple[Layer, dict[str, Any]]]:
         """The (layer, feature) pairs the view shows, in layer order."""
         for layer in self.visible_layers(view):
+            if isinstance(layer.features, StoredFeatures):
+                for feature in layer.features.table.select(stored_filter(layer, view)):
+                    yield layer, feature
+                continue
             for feature in layer.features:
                 if matches(feature, layer, view):
                     yield layer, feature
 
     def find(self, feature_id: str) -> tuple[Layer, dict[str, Any]] | None:
         for layer in self.layers:
+            if isinstance(layer.features, StoredFeatures):
+                found = layer.features.table.find(feature_id)
+                if found is not None:
+                    return layer, found
+                continue
             for feature in layer.features:
                 if feature["properties"].get("id") == feature_id:
                     return layer, feature
@@ -120,6 +131,17 @@ class Catalog:
             "statuses": set(),
         }
         for layer in self.layers:
+            if isinstance(layer.features, StoredFeatures):
+                table = layer.features.table
+                for key, prop in (
+                    ("countries", "country"),
+                    ("kinds", "kind"),
+                    ("statuses", "claim_status"),
+                ):
+                    values[key].update(table.distinct(prop))
+                for actor in table.distinct("actor"):
+                    values["actors"].update(actor_parts(actor))
+                continue
             for feature in layer.features:
                 props = feature["properties"]
                 for key, prop in (
@@ -179,6 +201,11 @@ def load_catalog(folder: Path, today: dt.date | None = None) -> Catalog:
 
 
 def load_layer(path: Path, today: dt.date) -> tuple[Layer | None, list[Message]]:
+    if path.suffix.lower() == PARQUET_SUFFIX:
+        messages = check_table(path, today)
+        if any(m.level == "error" for m in messages):
+            return None, messages
+        return open_layer(path), messages
     try:
         doc, text = read_json_file(path)
     except ReadError as exc:
@@ -221,6 +248,31 @@ def matches(feature: dict[str, Any], layer: Layer, view: View) -> bool:
     if view.statuses and props.get("claim_status") not in view.statuses:
         return False
     return not view.query or _matches_query(props, view.query)
+
+
+def stored_filter(layer: Layer, view: View) -> Filter:
+    """What :func:`matches` asks, put to a Parquet layer's table: the same time rule (an
+    event as :func:`is_event` says, by the layer's group or the feature's kind), the same
+    filters, and the same search."""
+    assert isinstance(layer.features, StoredFeatures)
+    window_from, window_to = view.event_window()
+    actors = None
+    if view.actors:
+        wanted = set(view.actors)
+        written = layer.features.table.distinct("actor")
+        actors = tuple(actor for actor in written if wanted & set(actor_parts(actor)))
+    return Filter(
+        all_events=layer.group == "events",
+        event_kinds=tuple(sorted(EVENT_KINDS)),
+        window_from=window_from,
+        window_to=window_to,
+        as_of=_date(view.as_of) if view.as_of else None,
+        countries=tuple(view.countries) or None,
+        actors=actors,
+        kinds=tuple(view.kinds) or None,
+        statuses=tuple(view.statuses) or None,
+        words=tuple(view.query.casefold().split()),
+    )
 
 
 @lru_cache(maxsize=65536)
