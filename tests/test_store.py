@@ -11,7 +11,7 @@ import pytest
 
 from geo.catalog import Catalog, View, load_catalog
 from geo.io import read_json_file
-from geo.model import Layer
+from geo.model import Layer, PartialDate
 from geo.store import StoredFeatures, open_layer, write_parquet
 from tests.helpers import LAYERS, feature, layer_doc, write_doc
 
@@ -58,6 +58,23 @@ def _views(catalog: Catalog) -> list[View]:
         View(query="no-such-word-anywhere"),
         View(countries=("IQ", "SY"), kinds=("airstrike", "air-base")),
     ]
+    # The edges of the time rules: the last day of each end and the day after (as-of), and the
+    # first and last day of some starts and the days either side (event windows).
+    ends: set[dt.date] = set()
+    starts: set[dt.date] = set()
+    for layer in catalog.layers:
+        for item in layer.features:
+            props = item["properties"]
+            if props.get("end"):
+                ends.add(PartialDate.parse(props["end"]).last_day())
+            start = PartialDate.parse(props["start"])
+            starts |= {start.first_day(), start.last_day()}
+    one = dt.timedelta(days=1)
+    views += [View(as_of=(day + shift).isoformat()) for day in ends for shift in (0 * one, one)]
+    for day in sorted(starts)[::40]:  # a sample: each view is a query per layer
+        for shift in (-one, 0 * one, one):
+            edge = (day + shift).isoformat()
+            views += [View(window_from=edge, window_to="2026"), View(window_to=edge)]
     views += [View(countries=(code,)) for code in facets["countries"]]
     views += [View(actors=(actor,)) for actor in facets["actors"]]
     views += [View(kinds=(kind,)) for kind in facets["kinds"]]
@@ -68,7 +85,7 @@ def _views(catalog: Catalog) -> list[View]:
 def test_every_view_gets_the_same_features(twins: tuple[Catalog, Catalog]) -> None:
     small, big = twins
     views = _views(small)
-    assert len(views) > 40
+    assert len(views) > 100
     shown = 0
     for view in views:
         expected = _answers(small, view)
