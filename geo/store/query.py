@@ -45,17 +45,19 @@ class Filter:
     bbox: tuple[float, float, float, float] | None = None
 
 
+# Core SQL that Spark SQL (and so Apache Sedona) reads too: CASE, CAST, concat, last_day.
 def _first_day(column: str) -> str:
     return (
-        f"CAST(CASE length({column}) WHEN 4 THEN {column} || '-01-01' "
-        f"WHEN 7 THEN {column} || '-01' ELSE {column} END AS DATE)"
+        f"CAST(CASE length({column}) WHEN 4 THEN concat({column}, '-01-01') "
+        f"WHEN 7 THEN concat({column}, '-01') ELSE {column} END AS DATE)"
     )
 
 
 def _last_day(column: str) -> str:
     return (
-        f"CASE length({column}) WHEN 4 THEN CAST({column} || '-12-31' AS DATE) "
-        f"WHEN 7 THEN last_day(CAST({column} || '-01' AS DATE)) ELSE CAST({column} AS DATE) END"
+        f"CASE length({column}) WHEN 4 THEN CAST(concat({column}, '-12-31') AS DATE) "
+        f"WHEN 7 THEN last_day(CAST(concat({column}, '-01') AS DATE)) "
+        f"ELSE CAST({column} AS DATE) END"
     )
 
 

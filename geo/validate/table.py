@@ -47,6 +47,7 @@ SUSPECT_TEXT = r"[\x00-\x1f\x7f<]|[^\x00-\x7f]"
 # Shapely's type ids of the six GeoJSON geometry types.
 GEOJSON_TYPE_IDS = (0, 1, 3, 4, 5, 6)
 POLYGON_TYPE_IDS = (3, 6)
+STUB_POINT = {"type": "Point", "coordinates": [0, 0]}
 
 
 @lru_cache(maxsize=1)
@@ -734,27 +735,35 @@ def _check_nested(
     )
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     group = meta.get("group") if isinstance(meta.get("group"), str) else "user"
-    first_rows = np.unique(codes, return_index=True)[1]
-    for number, first in enumerate(first_rows):
-        props = _stub_properties(group)
-        unreadable = []
+    firsts = np.unique(codes, return_index=True)[1]
+    texts = {name: table.column(name).take(pa.array(firsts)).to_pylist() for name in names}
+    stub = _stub_properties(group)
+    features, unreadable = [], {}
+    for number in range(len(firsts)):
+        props = dict(stub)
         for name in names:
-            text = table.column(name)[int(first)].as_py()
+            text = texts[name][number]
             if text is None:
                 continue
             try:
                 props[name] = orjson.loads(text)
             except orjson.JSONDecodeError:
-                unreadable.append(name)
-        found = [
-            message
-            for message in check_document(_stub_document(group, props), rows.file, today)
-            if len(message.path) >= 4 and message.path[3] in names
-        ]
-        if not found and not unreadable:
-            continue
-        for row in np.flatnonzero(codes == number):
-            for name in unreadable:
+                unreadable.setdefault(number, []).append(name)
+        features.append({"type": "Feature", "geometry": STUB_POINT, "properties": props})
+    # One document of every distinct combination: the rules run once over all of them.
+    found: dict[int, list[Message]] = {}
+    for message in check_document(_stub_document(group, features), rows.file, today):
+        path = message.path
+        if len(path) >= 4 and path[0] == "features" and path[3] in names:
+            found.setdefault(path[1], []).append(message)
+    told = sorted(set(found) | set(unreadable))
+    if not told:
+        return
+    order = np.argsort(codes, kind="stable")
+    edges = np.searchsorted(codes[order], np.arange(len(firsts) + 1))
+    for number in told:
+        for row in order[edges[number] : edges[number + 1]]:
+            for name in unreadable.get(number, []):
                 rows.add(
                     "not-json",
                     int(row),
@@ -762,7 +771,7 @@ def _check_nested(
                     f"column {name!r} is not JSON text",
                     "write nested values as JSON, as geo.store.write_parquet does",
                 )
-            for message in found:
+            for message in found.get(number, []):
                 rows.messages.append(
                     replace(
                         message,
@@ -787,7 +796,7 @@ def _stub_properties(group: str) -> dict[str, Any]:
     return props
 
 
-def _stub_document(group: str, props: dict[str, Any]) -> dict[str, Any]:
+def _stub_document(group: str, features: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "layer": {
@@ -798,11 +807,5 @@ def _stub_document(group: str, props: dict[str, Any]) -> dict[str, Any]:
             "visible": True,
             "style": {"color": "#000000"},
         },
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [0, 0]},
-                "properties": props,
-            }
-        ],
+        "features": features,
     }
