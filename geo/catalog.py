@@ -42,6 +42,7 @@ GROUP_TITLES = {
     "events": "Events",
     "user": "Your layers",
 }
+Extent = tuple[float, float, float, float]
 SEARCH_FIELDS = ("name", "description", "actor", "actor_note", "target", "operator", "outcome")
 
 
@@ -99,15 +100,21 @@ class Catalog:
         wanted = set(view.layers)
         return [layer for layer in self.layers if layer.id in wanted]
 
-    def features(self, view: View) -> Iterator[tuple[Layer, dict[str, Any]]]:
-        """The (layer, feature) pairs the view shows, in layer order."""
+    def features(
+        self, view: View, extent: Extent | None = None
+    ) -> Iterator[tuple[Layer, dict[str, Any]]]:
+        """The (layer, feature) pairs the view shows, in layer order; with an ``extent``
+        (west, south, east, north), only those whose bounding box meets it."""
         for layer in self.visible_layers(view):
             if isinstance(layer.features, StoredFeatures):
-                for feature in layer.features.table.select(stored_filter(layer, view)):
+                spec = replace(stored_filter(layer, view), bbox=extent)
+                for feature in layer.features.table.select(spec):
                     yield layer, feature
                 continue
             for feature in layer.features:
-                if matches(feature, layer, view):
+                if matches(feature, layer, view) and (
+                    extent is None or _meets(feature["geometry"], extent)
+                ):
                     yield layer, feature
 
     def find(self, feature_id: str) -> tuple[Layer, dict[str, Any]] | None:
@@ -283,6 +290,17 @@ def _span(start: str, end: str | None) -> tuple[dt.date, dt.date, dt.date | None
     first = PartialDate.parse(start)
     last = PartialDate.parse(end) if end else None
     return first.first_day(), (last or first).last_day(), last.last_day() if last else None
+
+
+def _meets(geometry: dict[str, Any], extent: Extent) -> bool:
+    """Whether a geometry's bounding box meets the extent (edges count), as the Parquet
+    layers' ``bbox`` columns are compared."""
+    import shapely
+    import shapely.geometry
+
+    xmin, ymin, xmax, ymax = shapely.bounds(shapely.geometry.shape(geometry))
+    west, south, east, north = extent
+    return xmax >= west and xmin <= east and ymax >= south and ymin <= north
 
 
 def actor_parts(actor: str | None) -> list[str]:

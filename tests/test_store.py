@@ -94,6 +94,23 @@ def test_every_view_gets_the_same_features(twins: tuple[Catalog, Catalog]) -> No
     assert shown > 500  # the views are not all empty
 
 
+def test_a_map_extent_gets_the_same_features(twins: tuple[Catalog, Catalog]) -> None:
+    small, big = twins
+    extents = [
+        (44.0, 29.0, 48.0, 37.5),  # Iraq, roughly
+        (51.315, 25.1173, 51.315, 25.1173),  # one point: the edges count
+        (35.0, 33.0, 36.5, 34.7),  # Lebanon, where areas and points meet
+        (0.0, 0.0, 1.0, 1.0),  # nothing there
+    ]
+    counts = []
+    for extent in extents:
+        for view in (View(), View(window_from="2020-01-01", window_to="2025-12-31")):
+            expected = [(layer.id, item) for layer, item in small.features(view, extent)]
+            assert [(layer.id, item) for layer, item in big.features(view, extent)] == expected
+            counts.append(len(expected))
+    assert max(counts) > 10 and 0 in counts
+
+
 def test_facets_find_and_counts_are_the_same(twins: tuple[Catalog, Catalog]) -> None:
     small, big = twins
     assert big.facets() == small.facets()
