@@ -169,6 +169,27 @@ def test_a_missing_or_unknown_column_is_named(tmp_path: Path) -> None:
     assert said == {("missing-column", "name"), ("unknown-column", "colour")}
 
 
+def test_a_bbox_that_is_not_the_geometry_bounds_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    write_parquet(Layer(path, _doc()["layer"], _doc()["features"]), path)
+
+    def shift(table: pa.Table) -> pa.Table:
+        box = table.column("bbox").combine_chunks()
+        xmin = box.field("xmin").to_pylist()
+        xmin[1] += 0.5
+        fields = [pa.array(xmin)] + [box.field(c) for c in ("ymin", "xmax", "ymax")]
+        moved = pa.StructArray.from_arrays(fields, names=["xmin", "ymin", "xmax", "ymax"])
+        return table.set_column(table.column_names.index("bbox"), "bbox", moved)
+
+    _rewrite(path, shift)
+    [message] = check_table(path, TODAY)
+    assert (message.code, message.feature, message.field) == ("bbox", "site-b", "bbox")
+    _rewrite(path, lambda t: t.drop_columns(["bbox"]))
+    [message] = check_table(path, TODAY)
+    assert (message.code, message.field) == ("missing-column", "bbox")
+    assert "write_covering_bbox" in message.fix
+
+
 def test_a_column_of_the_wrong_type_is_named(tmp_path: Path) -> None:
     path = tmp_path / "t.parquet"
     write_parquet(Layer(path, _doc()["layer"], _doc()["features"]), path)

@@ -44,6 +44,11 @@ WRITE_FIX = (
 # Text worth a closer look: a control character, a "<" (markup) or anything beyond ASCII
 # (invisible, bidirectional or decomposed characters). Clean ASCII text passes every text rule.
 SUSPECT_TEXT = r"[\x00-\x1f\x7f<]|[^\x00-\x7f]"
+BBOX_TYPE = pa.struct([(corner, pa.float64()) for corner in ("xmin", "ymin", "xmax", "ymax")])
+BBOX_FIX = (
+    "write the GeoParquet 1.1 bbox covering column (geopandas: to_parquet(..., "
+    "write_covering_bbox=True); geo.store.write_parquet does)"
+)
 # Shapely's type ids of the six GeoJSON geometry types.
 GEOJSON_TYPE_IDS = (0, 1, 3, 4, 5, 6)
 POLYGON_TYPE_IDS = (3, 6)
@@ -242,10 +247,20 @@ def _check_columns(rows: _Rows, table: pa.Table) -> set[str]:
                 f"column {name!r} holds {column.type}, not text",
                 "write every property as text (nested ones as JSON text)",
             )
-    for name in (*_required(), GEOMETRY):
+    for name in (*_required(), GEOMETRY, BBOX):
         if name not in table.column_names:
-            hint = REQUIRED_HINTS.get(name, "add it") if name != GEOMETRY else NULL_GEOMETRY_FIX
+            hint = {GEOMETRY: NULL_GEOMETRY_FIX, BBOX: BBOX_FIX}.get(
+                name, REQUIRED_HINTS.get(name, "add it")
+            )
             rows.add("missing-column", None, name, f"missing required column {name!r}", hint)
+    if BBOX in table.column_names and table.schema.field(BBOX).type != BBOX_TYPE:
+        rows.add(
+            "column-type",
+            None,
+            BBOX,
+            f"column 'bbox' holds {table.schema.field(BBOX).type}, not {BBOX_TYPE}",
+            BBOX_FIX,
+        )
     return usable
 
 
@@ -619,7 +634,34 @@ def _check_geometry(rows: _Rows, table: pa.Table) -> np.ndarray | None:
             f"invalid polygon: {explain_validity(geoms[row])}",
             "fix the ring there (shapely.make_valid or QGIS 'Fix geometries' can help)",
         )
+    _check_covering(rows, table, geoms, good)
     return np.where(good & ~invalid, geoms, None)
+
+
+def _check_covering(rows: _Rows, table: pa.Table, geoms: np.ndarray, good: np.ndarray) -> None:
+    """The bbox columns, which the map extent is asked of, must be the geometry's bounds."""
+    import shapely
+
+    if BBOX not in table.column_names or table.schema.field(BBOX).type != BBOX_TYPE:
+        return
+    box = table.column(BBOX).combine_chunks()
+    stored = np.column_stack(
+        [
+            box.field(corner).to_numpy(zero_copy_only=False).astype(float)
+            for corner in ("xmin", "ymin", "xmax", "ymax")
+        ]
+    )
+    bounds = shapely.bounds(geoms)
+    wrong = good & ~np.all(np.isclose(stored, bounds, rtol=0, atol=1e-6), axis=1)
+    for row in np.flatnonzero(wrong):
+        rows.add(
+            "bbox",
+            int(row),
+            BBOX,
+            f"bbox {[round(v, 6) for v in stored[row]]} is not the geometry's bounds "
+            f"{[round(v, 6) for v in bounds[row]]}",
+            "write the file again with geo.store.write_parquet, which computes it",
+        )
 
 
 def _check_countries(rows: _Rows, table: pa.Table, usable: set[str], geoms: np.ndarray) -> None:
