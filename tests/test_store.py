@@ -213,3 +213,29 @@ def test_bad_files_are_left_out_with_one_line_each(tmp_path: Path) -> None:
         assert line.startswith(str(tmp_path)) and message.fix
     plain_message = next(m for m in catalog.messages if m.file.endswith("plain.parquet"))
     assert plain_message.code == "not-a-layer"
+
+
+def test_the_cli_names_each_bad_parquet_file_in_one_line(tmp_path: Path) -> None:
+    """Through the real entry point: validate and layers over a folder with broken files."""
+    from tests.helpers import run_cli
+
+    write_doc(tmp_path / "good.geojson", layer_doc())
+    good = layer_doc(feature("other-site"), layer_id="stored")
+    write_parquet(Layer(tmp_path / "x", good["layer"], good["features"]), tmp_path / "ok.parquet")
+    (tmp_path / "junk.parquet").write_bytes(b"not parquet")
+    bad = layer_doc(feature("late", start="2027-05-01"), layer_id="late")
+    write_parquet(Layer(tmp_path / "x", bad["layer"], bad["features"]), tmp_path / "bad.parquet")
+
+    result = run_cli("validate", str(tmp_path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{tmp_path / 'bad.parquet'}: feature late: start: ")
+    assert "is in the future" in lines[0]
+    assert lines[1].startswith(f"{tmp_path / 'junk.parquet'}: cannot be read as Parquet")
+    assert "4 file(s) checked" in result.stderr
+
+    listed = run_cli("layers", str(tmp_path))
+    assert "Traceback" not in listed.stderr
+    assert "stored" in listed.stdout and "test-layer" in listed.stdout
+    assert "junk.parquet" in listed.stderr and "bad.parquet" in listed.stderr
