@@ -101,6 +101,10 @@ MISTAKES = {
     "source mirror": (_source(url="https://wikimili.com/en/Al_Udeid_Air_Base"), None),
     "source date": (_source(accessed="2026-02-30"), "no-such-date"),
     "source markup": (_source(title="<script>x</script>"), "markup"),
+    "source control character": (_source(note="A\x07 bell"), "control-character"),
+    "source line break": (_source(publisher="Two\nlines"), "line-break"),
+    "source bidi": (_source(quote="abc \u202e cba"), "bidi-control"),
+    "unit not nfc": (_props(0, units=["Cafe\u0301 unit"]), "not-nfc"),
     "published after accessed": (_source(published="2026-11-20"), "published-after-accessed"),
     "claim source": (
         _props(0, claims=[{"topic": "x", "value": "1", "source": "https://example.org/x"}]),

@@ -12,6 +12,7 @@ A message names the file, the feature (its id, or ``#n`` for the n-th row) and t
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import numpy as np
 import orjson
 import pyarrow as pa
@@ -759,7 +761,6 @@ def _check_nested(
 ) -> None:
     """Sources, claims, origin and units, by the GeoJSON rules, once per distinct combination
     (a claim's source must be one of the same feature's sources, so they go together)."""
-    from geo.validate import check_document
 
     _, nested = property_columns()
     names = [name for name in nested if name in usable]
@@ -792,12 +793,7 @@ def _check_nested(
             except orjson.JSONDecodeError:
                 unreadable.setdefault(number, []).append(name)
         features.append({"type": "Feature", "geometry": STUB_POINT, "properties": props})
-    # One document of every distinct combination: the rules run once over all of them.
-    found: dict[int, list[Message]] = {}
-    for message in check_document(_stub_document(group, features), rows.file, today):
-        path = message.path
-        if len(path) >= 4 and path[0] == "features" and path[3] in names:
-            found.setdefault(path[1], []).append(message)
+    found = _nested_messages(rows.file, group, features, texts, names, today)
     told = sorted(set(found) | set(unreadable))
     if not told:
         return
@@ -821,6 +817,76 @@ def _check_nested(
                         path=("features", int(row), *message.path[2:]),
                     )
                 )
+
+
+def _nested_messages(
+    file: str,
+    group: str,
+    features: list[dict[str, Any]],
+    texts: dict[str, list[str | None]],
+    names: list[str],
+    today: dt.date,
+) -> dict[int, list[Message]]:
+    """The messages for each distinct combination of nested values, by its number.
+
+    Values that conform to the schema (the usual case) meet only the rules beyond it, and the
+    text rules only where their JSON holds more than plain ASCII; the rest are checked as a
+    whole document, so that the schema's messages are worded as for GeoJSON."""
+    from geo.validate import check_document
+    from geo.validate.dates import check_feature_dates
+    from geo.validate.geometry import check_origin
+    from geo.validate.sources import check_sources
+    from geo.validate.text import check_text
+
+    conforms = _nested_schema(tuple(names))
+    sound, broken = [], []
+    for number, item in enumerate(features):
+        try:
+            conforms(
+                {name: item["properties"][name] for name in names if name in item["properties"]}
+            )
+            sound.append(number)
+        except fastjsonschema.JsonSchemaException:
+            broken.append(number)
+    found: dict[int, list[Message]] = {}
+
+    def keep(messages: list[Message], numbers: list[int]) -> None:
+        for message in messages:
+            path = message.path
+            if len(path) >= 4 and path[0] == "features" and path[3] in names:
+                found.setdefault(numbers[path[1]], []).append(message)
+
+    if broken:
+        doc = _stub_document(group, [features[number] for number in broken])
+        keep(check_document(doc, file, today), broken)
+    ctx = Context(file, today, {"features": [features[number] for number in sound]})
+    for index in range(len(sound)):
+        check_feature_dates(ctx, index)
+        check_sources(ctx, index)
+        check_origin(ctx, index)
+    keep(ctx.messages, sound)
+    suspect = re.compile(SUSPECT_TEXT + r"|\\")
+    odd = [n for n in sound if any(suspect.search(texts[name][n] or "") for name in names)]
+    if odd:
+        nested_only = [
+            {"properties": {k: v for k, v in features[n]["properties"].items() if k in names}}
+            for n in odd
+        ]
+        text_ctx = Context(file, today, {"features": nested_only})
+        check_text(text_ctx)
+        keep(text_ctx.messages, odd)
+    return found
+
+
+@lru_cache(maxsize=8)
+def _nested_schema(names: tuple[str, ...]) -> Any:
+    """The schema of just the nested properties, compiled: does a combination conform?"""
+    schema = copy.deepcopy(layer_schema())
+    properties = schema["$defs"]["properties"]["properties"]
+    part = {key: schema[key] for key in ("$schema",) if key in schema}
+    part.update({"$defs": schema["$defs"], "type": "object"})
+    part["properties"] = {name: properties[name] for name in names}
+    return fastjsonschema.compile(part)
 
 
 def _stub_properties(group: str) -> dict[str, Any]:
