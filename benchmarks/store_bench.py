@@ -10,7 +10,8 @@ new ids. Prints, each the median of --runs runs:
 - the time to validate the --rows layer (``geo.validate.table.check_table``), and again with a
   distinct source on every row (the worst case for the nested columns);
 - the time for the catalog to answer a one-month and a one-year event window over each layer
-  (``Catalog.features``: the SQL, and the features that reach Python as GeoJSON dicts).
+  (``Catalog.features``: the SQL, and the features that reach Python as GeoJSON dicts), and
+  the time of the same query's SQL alone, counting the rows.
 
 Synthetic data: figures measure the code, not the map.
 """
@@ -36,7 +37,7 @@ import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import shapely  # noqa: E402
 
-from geo.catalog import View, load_catalog  # noqa: E402
+from geo.catalog import View, load_catalog, stored_filter  # noqa: E402
 from geo.countries import country_shapes  # noqa: E402
 from geo.model import Layer  # noqa: E402
 from geo.store import write_parquet  # noqa: E402
@@ -184,6 +185,12 @@ def main() -> None:
                     f"view {window[0]}..{window[1]} over {rows:,} rows: {seconds * 1000:.0f} ms, "
                     f"{len(shown):,} features to Python"
                 )
+                layer = catalog.layers[0]
+                spec = stored_filter(layer, view)
+                sql_seconds, count = median_time(
+                    lambda s=spec, t=layer.features.table: t.count(s), args.runs
+                )
+                print(f"  of which the SQL alone (count {count:,}): {sql_seconds * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
