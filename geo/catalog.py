@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pyarrow import ArrowException
+
 from geo.io import ReadError, read_json_file
 from geo.model import Layer, Message, PartialDate
 from geo.store import PARQUET_SUFFIX, Filter, StoredFeatures, open_layer
@@ -212,7 +214,12 @@ def load_layer(path: Path, today: dt.date) -> tuple[Layer | None, list[Message]]
         messages = check_table(path, today)
         if any(m.level == "error" for m in messages):
             return None, messages
-        return open_layer(path), messages
+        try:
+            return open_layer(path), messages
+        except (OSError, ValueError, KeyError, ArrowException) as exc:  # changed since checked
+            reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else "unreadable"
+            fix = "write it again with geo.store.write_parquet"
+            return None, [Message("error", "not-parquet", str(path), reason, fix)]
     try:
         doc, text = read_json_file(path)
     except ReadError as exc:
