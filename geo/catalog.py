@@ -17,9 +17,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pyarrow import ArrowException
+
 from geo.io import ReadError, read_json_file
 from geo.model import Layer, Message, PartialDate
+from geo.store import PARQUET_SUFFIX, Filter, StoredFeatures, open_layer
 from geo.validate import check_document, layer_files, locate
+from geo.validate.table import check_table
 
 EVENT_KINDS = frozenset(
     {
@@ -42,6 +46,7 @@ GROUP_TITLES = {
     "events": "Events",
     "user": "Your layers",
 }
+Extent = tuple[float, float, float, float]
 SEARCH_FIELDS = ("name", "description", "actor", "actor_note", "target", "operator", "outcome")
 
 
@@ -99,15 +104,30 @@ class Catalog:
         wanted = set(view.layers)
         return [layer for layer in self.layers if layer.id in wanted]
 
-    def features(self, view: View) -> Iterator[tuple[Layer, dict[str, Any]]]:
-        """The (layer, feature) pairs the view shows, in layer order."""
+    def features(
+        self, view: View, extent: Extent | None = None
+    ) -> Iterator[tuple[Layer, dict[str, Any]]]:
+        """The (layer, feature) pairs the view shows, in layer order; with an ``extent``
+        (west, south, east, north), only those whose bounding box meets it."""
         for layer in self.visible_layers(view):
+            if isinstance(layer.features, StoredFeatures):
+                spec = replace(stored_filter(layer, view), bbox=extent)
+                for feature in layer.features.table.select(spec):
+                    yield layer, feature
+                continue
             for feature in layer.features:
-                if matches(feature, layer, view):
+                if matches(feature, layer, view) and (
+                    extent is None or _meets(feature["geometry"], extent)
+                ):
                     yield layer, feature
 
     def find(self, feature_id: str) -> tuple[Layer, dict[str, Any]] | None:
         for layer in self.layers:
+            if isinstance(layer.features, StoredFeatures):
+                found = layer.features.table.find(feature_id)
+                if found is not None:
+                    return layer, found
+                continue
             for feature in layer.features:
                 if feature["properties"].get("id") == feature_id:
                     return layer, feature
@@ -122,6 +142,17 @@ class Catalog:
             "statuses": set(),
         }
         for layer in self.layers:
+            if isinstance(layer.features, StoredFeatures):
+                table = layer.features.table
+                for key, prop in (
+                    ("countries", "country"),
+                    ("kinds", "kind"),
+                    ("statuses", "claim_status"),
+                ):
+                    values[key].update(table.distinct(prop))
+                for actor in table.distinct("actor"):
+                    values["actors"].update(actor_parts(actor))
+                continue
             for feature in layer.features:
                 props = feature["properties"]
                 for key, prop in (
@@ -181,6 +212,16 @@ def load_catalog(folder: Path, today: dt.date | None = None) -> Catalog:
 
 
 def load_layer(path: Path, today: dt.date) -> tuple[Layer | None, list[Message]]:
+    if path.suffix.lower() == PARQUET_SUFFIX:
+        messages = check_table(path, today)
+        if any(m.level == "error" for m in messages):
+            return None, messages
+        try:
+            return open_layer(path), messages
+        except (OSError, ValueError, KeyError, ArrowException) as exc:  # changed since checked
+            reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else "unreadable"
+            fix = "write it again with geo.store.write_parquet"
+            return None, [Message("error", "not-parquet", str(path), reason, fix)]
     try:
         doc, text = read_json_file(path)
     except ReadError as exc:
@@ -235,6 +276,31 @@ def matches(feature: dict[str, Any], layer: Layer, view: View) -> bool:
     return not view.query or _matches_query(props, view.query)
 
 
+def stored_filter(layer: Layer, view: View) -> Filter:
+    """What :func:`matches` asks, put to a Parquet layer's table: the same time rule (an
+    event as :func:`is_event` says, by the layer's group or the feature's kind), the same
+    filters, and the same search."""
+    assert isinstance(layer.features, StoredFeatures)
+    window_from, window_to = view.event_window()
+    actors = None
+    if view.actors:
+        wanted = set(view.actors)
+        written = layer.features.table.distinct("actor")
+        actors = tuple(actor for actor in written if wanted & set(actor_parts(actor)))
+    return Filter(
+        all_events=layer.group == "events",
+        event_kinds=tuple(sorted(EVENT_KINDS)),
+        window_from=window_from,
+        window_to=window_to,
+        as_of=_date(view.as_of) if view.as_of else None,
+        countries=tuple(view.countries) or None,
+        actors=actors,
+        kinds=tuple(view.kinds) or None,
+        statuses=tuple(view.statuses) or None,
+        words=tuple(view.query.casefold().split()),
+    )
+
+
 @lru_cache(maxsize=65536)
 def _span(start: str, end: str | None) -> tuple[dt.date, dt.date, dt.date | None]:
     """First day, last day (of the end, or else of the start) and the end's last day, if any.
@@ -243,6 +309,17 @@ def _span(start: str, end: str | None) -> tuple[dt.date, dt.date, dt.date | None
     first = PartialDate.parse(start)
     last = PartialDate.parse(end) if end else None
     return first.first_day(), (last or first).last_day(), last.last_day() if last else None
+
+
+def _meets(geometry: dict[str, Any], extent: Extent) -> bool:
+    """Whether a geometry's bounding box meets the extent (edges count), as the Parquet
+    layers' ``bbox`` columns are compared."""
+    import shapely
+    import shapely.geometry
+
+    xmin, ymin, xmax, ymax = shapely.bounds(shapely.geometry.shape(geometry))
+    west, south, east, north = extent
+    return xmax >= west and xmin <= east and ymax >= south and ymin <= north
 
 
 def actor_parts(actor: str | None) -> list[str]:

@@ -53,6 +53,11 @@ def validate_paths(paths: Iterable[Path], today: dt.date | None = None) -> list[
     messages: list[Message] = []
     registry = IdRegistry()
     for path in layer_files(paths):
+        if path.suffix.lower() == ".parquet":
+            from geo.validate.table import check_table
+
+            messages += check_table(path, today, registry)
+            continue
         try:
             doc, text = read_json_file(path)
         except ReadError as exc:

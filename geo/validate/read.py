@@ -13,14 +13,19 @@ from pathlib import Path
 from geo.jsonpos import index_positions
 from geo.model import Message
 
+LAYER_SUFFIXES = (".geojson", ".parquet")
 
-def layer_files(paths: Iterable[Path]) -> list[Path]:
-    """The ``.geojson`` files named, or found below the folders named, sorted."""
+
+def layer_files(paths: Iterable[Path], suffixes: tuple[str, ...] = LAYER_SUFFIXES) -> list[Path]:
+    """The files named, and the layer files (GeoJSON and GeoParquet, or only the ``suffixes``
+    given) found below the folders named, sorted."""
     found: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*.geojson") if p.is_file())
+            found += sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in suffixes and p.is_file()
+            )
         else:
             found.append(path)
     return found

@@ -1,0 +1,122 @@
+"""Big layers as GeoParquet, asked through DuckDB for a view.
+
+A Parquet layer is a :class:`geo.model.Layer` like a GeoJSON one; only its ``features`` differ:
+a :class:`StoredFeatures` sequence that leaves the rows in the file and answers the catalog's
+questions (a view's features, one feature by id, the distinct values of a column) with SQL.
+
+- :func:`write_parquet`: a layer (for example read from GeoJSON) -> a GeoParquet file, atomically.
+- :func:`open_layer`: a GeoParquet layer file -> a Layer (no rows read).
+
+The file is GeoParquet 1.1 as geopandas writes it (WKB geometry, a ``bbox`` covering column);
+the layer object travels as JSON in the file's key-value metadata under ``layer``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+import orjson
+import pyarrow as pa
+
+from geo.io import write_atomic
+from geo.model import Layer
+from geo.store.columns import LAYER_KEY, features_to_columns
+from geo.store.query import Filter, Table
+
+__all__ = ["LAYER_KEY", "Filter", "StoredFeatures", "open_layer", "write_parquet"]
+
+PARQUET_SUFFIX = ".parquet"
+
+
+class StoredFeatures(Sequence[dict[str, Any]]):
+    """A Parquet layer's features, left in the file: ``len`` reads the footer, iteration
+    streams the rows in batches, and the catalog asks :attr:`table` for just what a view needs.
+    """
+
+    def __init__(self, table: Table, count: int) -> None:
+        self.table = table
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for batch in self.table.batches():
+            yield from batch
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return self.table.row(index)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StoredFeatures):
+            return self.table.path == other.table.path
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StoredFeatures({str(self.table.path)!r}, {self._count} rows)"
+
+
+def open_layer(path: Path) -> Layer:
+    """The layer in a GeoParquet file that has passed :func:`geo.validate.table.check_table`.
+
+    Only the footer is read: the metadata, the row count and the column names.
+    """
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_metadata(path)
+    meta = orjson.loads(metadata.metadata[LAYER_KEY])
+    table = Table(Path(path), list(metadata.schema.to_arrow_schema().names))
+    return Layer(path=Path(path), meta=meta, features=StoredFeatures(table, metadata.num_rows))
+
+
+def write_parquet(layer: Layer, path: Path) -> None:
+    """Write ``layer`` (metadata and features) to ``path`` as a GeoParquet layer file.
+
+    The file appears whole or not at all (see :func:`geo.io.write_atomic`). Feature-level
+    ``bbox`` members are not kept: the file's covering column holds each feature's box.
+    """
+    write_atomic(Path(path), parquet_bytes(layer.meta, list(layer.features)))
+
+
+def parquet_bytes(meta: dict[str, Any], features: list[dict[str, Any]]) -> bytes:
+    """The GeoParquet file for a layer, in memory."""
+    import geopandas
+    import pyarrow.parquet as pq
+    import shapely.geometry
+
+    geometries = [shapely.geometry.shape(feature["geometry"]) for feature in features]
+    frame = geopandas.GeoDataFrame(
+        features_to_columns(features), geometry=geometries, crs="EPSG:4326"
+    )
+    staged = io.BytesIO()
+    frame.to_parquet(staged, index=False, schema_version="1.1.0", write_covering_bbox=True)
+    table = pq.read_table(pa.BufferReader(staged.getvalue()))
+    # A property no feature has comes out as Arrow's null type; it is text like the others.
+    for number, column in enumerate(table.schema):
+        if pa.types.is_null(column.type):
+            table = table.set_column(
+                number, pa.field(column.name, pa.string()), table.column(number).cast(pa.string())
+            )
+    metadata = dict(table.schema.metadata or {})
+    metadata.pop(b"pandas", None)  # the frame was only a way to the GeoParquet metadata
+    metadata[LAYER_KEY] = orjson.dumps(meta)
+    out = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(metadata), out, compression="zstd")
+    return out.getvalue()

@@ -1,0 +1,212 @@
+"""Questions to a Parquet layer, asked through DuckDB so that only the answer reaches Python.
+
+Everything here is core DuckDB SQL (Parquet reading, dates, lists, JSON are built in): no
+extension is installed or loaded, so it runs on a closed network. Positions are read from the
+GeoParquet ``bbox`` covering column, which for a point is the point itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from geo.store.columns import BBOX, GEOMETRY, property_columns, rows_to_features
+
+# The text that the catalog's search looks in, as SQL: the same fields, in the same order.
+SEARCH_COLUMNS = ("name", "description", "actor", "actor_note", "target", "operator", "outcome")
+SOURCE_SEARCH_KEYS = ("title", "publisher")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What a view asks of one layer, already in the terms a table can answer.
+
+    ``actors`` are whole actor values as written (the catalog has matched them against the
+    view's actors); ``words`` are the search words, case-folded. None means no limit.
+    """
+
+    all_events: bool
+    event_kinds: tuple[str, ...] = ()
+    window_from: dt.date | None = None
+    window_to: dt.date | None = None
+    as_of: dt.date | None = None
+    countries: tuple[str, ...] | None = None
+    actors: tuple[str, ...] | None = None
+    kinds: tuple[str, ...] | None = None
+    statuses: tuple[str, ...] | None = None
+    words: tuple[str, ...] = ()
+    bbox: tuple[float, float, float, float] | None = None
+
+
+# Core SQL that Spark SQL (and so Apache Sedona) reads too: CASE, CAST, concat, last_day.
+def _first_day(column: str) -> str:
+    return (
+        f"CAST(CASE length({column}) WHEN 4 THEN concat({column}, '-01-01') "
+        f"WHEN 7 THEN concat({column}, '-01') ELSE {column} END AS DATE)"
+    )
+
+
+def _last_day(column: str) -> str:
+    return (
+        f"CASE length({column}) WHEN 4 THEN CAST(concat({column}, '-12-31') AS DATE) "
+        f"WHEN 7 THEN last_day(CAST(concat({column}, '-01') AS DATE)) "
+        f"ELSE CAST({column} AS DATE) END"
+    )
+
+
+def where_clause(spec: Filter) -> tuple[str, dict[str, Any]]:
+    """The SQL condition for ``spec`` over the ``layer`` relation, and its parameters."""
+    params: dict[str, Any] = {}
+    first = _first_day('"start"')
+    last = _last_day('coalesce("end", "start")')
+    end_last = _last_day('"end"')
+    event_test = "TRUE" if spec.all_events else '"kind" IN (SELECT unnest($event_kinds))'
+    if not spec.all_events:
+        params["event_kinds"] = list(spec.event_kinds)
+    params["window_from"] = spec.window_from
+    params["window_to"] = spec.window_to
+    params["as_of"] = spec.as_of
+    parts = [
+        f"CASE WHEN {event_test} THEN "
+        f"($window_from IS NULL OR {last} >= $window_from) "
+        f"AND ($window_to IS NULL OR {first} <= $window_to) "
+        f"ELSE ($as_of IS NULL OR ({first} <= $as_of "
+        f'AND ("end" IS NULL OR {end_last} >= $as_of))) END'
+    ]
+    for name, column, values in (
+        ("countries", "country", spec.countries),
+        ("actors", "actor", spec.actors),
+        ("kinds", "kind", spec.kinds),
+        ("statuses", "claim_status", spec.statuses),
+    ):
+        if values is not None:
+            parts.append(f'"{column}" IN (SELECT unnest(${name}))')
+            params[name] = list(values)
+    if spec.bbox is not None:
+        parts.append(
+            f"{BBOX}.xmax >= $west AND {BBOX}.xmin <= $east "
+            f"AND {BBOX}.ymax >= $south AND {BBOX}.ymin <= $north"
+        )
+        params.update(zip(("west", "south", "east", "north"), spec.bbox, strict=True))
+    if spec.words:
+        parts.append(f"posture_contains_all({_haystack()}, $words)")
+        params["words"] = list(spec.words)
+    return " AND ".join(f"({part})" for part in parts), params
+
+
+def _haystack() -> str:
+    texts = [f'"{name}"' for name in SEARCH_COLUMNS]
+    texts += [
+        f"array_to_string(json_extract_string(\"sources\", '$[*].{key}'), ' ')"
+        for key in SOURCE_SEARCH_KEYS
+    ]
+    return f"concat_ws(' ', {', '.join(texts)})"
+
+
+def _contains_all(haystacks: pa.Array, words: pa.Array) -> pa.Array:
+    """Whether each text holds every word, compared case-folded as the catalog's search does
+    (DuckDB's lower() is not Python's casefold(): 'Straße' must match 'strasse')."""
+    wanted = (words[0].as_py() or []) if len(words) else []
+    return pa.array(
+        [
+            text is not None and all(word in text.casefold() for word in wanted)
+            for text in haystacks.to_pylist()
+        ],
+        type=pa.bool_(),
+    )
+
+
+class Table:
+    """One Parquet layer file, asked through its own embedded DuckDB connection."""
+
+    def __init__(self, path: Path, columns: list[str]) -> None:
+        self.path = path
+        self.columns = columns
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def __getstate__(self) -> dict[str, Any]:  # a connection cannot be pickled or copied
+        return {"path": self.path, "columns": self.columns}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"], state["columns"])
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            con = duckdb.connect(":memory:")
+            con.create_function(
+                "posture_contains_all",
+                _contains_all,
+                ["VARCHAR", "VARCHAR[]"],
+                "BOOLEAN",
+                type="arrow",
+                null_handling="special",
+            )
+            self._con = con
+        return self._con
+
+    def _relation(self) -> str:
+        """Every property column, NULL for those the file leaves out, in file order."""
+        plain, nested = property_columns()
+        present = set(self.columns)
+        select = [
+            f'"{name}"' if name in present else f'NULL::VARCHAR AS "{name}"'
+            for name in (*plain, *nested)
+        ]
+        select += [GEOMETRY, BBOX if BBOX in present else f"NULL AS {BBOX}", "file_row_number"]
+        return (
+            f"(SELECT {', '.join(select)} FROM read_parquet($path, file_row_number = true)) "
+            "AS layer"
+        )
+
+    def arrow(self, sql_tail: str, params: dict[str, Any], select: str = "*") -> pa.Table:
+        """``SELECT select FROM layer sql_tail`` as an Arrow table."""
+        sql = f"SELECT {select} FROM {self._relation()} {sql_tail}"
+        with self._lock:
+            relation = self._connection().sql(sql, params={"path": str(self.path), **params})
+            return relation.to_arrow_table()
+
+    def select(self, spec: Filter) -> list[dict[str, Any]]:
+        """The features ``spec`` shows, in file order."""
+        where, params = where_clause(spec)
+        return rows_to_features(self.arrow(f"WHERE {where} ORDER BY file_row_number", params))
+
+    def count(self, spec: Filter) -> int:
+        where, params = where_clause(spec)
+        return self.arrow(f"WHERE {where}", params, "count(*) AS n").column("n")[0].as_py()
+
+    def find(self, feature_id: str) -> dict[str, Any] | None:
+        found = rows_to_features(
+            self.arrow('WHERE "id" = $id ORDER BY file_row_number LIMIT 1', {"id": feature_id})
+        )
+        return found[0] if found else None
+
+    def distinct(self, column: str) -> list[str]:
+        """The distinct text values of a column, without nulls."""
+        if column not in self.columns:
+            return []
+        table = self.arrow(f'WHERE "{column}" IS NOT NULL', {}, f'DISTINCT "{column}" AS v')
+        return [value for value in table.column("v").to_pylist() if isinstance(value, str)]
+
+    def batches(self, size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+        """Every feature, in file order, a batch at a time."""
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(self.path) as handle:
+            for batch in handle.iter_batches(batch_size=size):
+                yield rows_to_features(pa.Table.from_batches([batch]))
+
+    def row(self, index: int) -> dict[str, Any]:
+        found = rows_to_features(
+            self.arrow("WHERE file_row_number = $n", {"n": index}),
+        )
+        if not found:
+            raise IndexError(index)
+        return found[0]
