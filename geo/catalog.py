@@ -278,8 +278,8 @@ def matches(feature: dict[str, Any], layer: Layer, view: View) -> bool:
 
 def stored_filter(layer: Layer, view: View) -> Filter:
     """What :func:`matches` asks, put to a Parquet layer's table: the same time rule (an
-    event as :func:`is_event` says, by the layer's group or the feature's kind), the same
-    filters, and the same search."""
+    event as :func:`is_event` says, by the layer's group, the feature's kind or the fields only
+    events carry), the same filters, and the same search."""
     assert isinstance(layer.features, StoredFeatures)
     window_from, window_to = view.event_window()
     actors = None
@@ -290,6 +290,7 @@ def stored_filter(layer: Layer, view: View) -> Filter:
     return Filter(
         all_events=layer.group == "events",
         event_kinds=tuple(sorted(EVENT_KINDS)),
+        event_fields=EVENT_FIELDS,
         window_from=window_from,
         window_to=window_to,
         as_of=_date(view.as_of) if view.as_of else None,

@@ -67,3 +67,26 @@ def test_events_in_another_group_follow_the_window_in_an_export(tmp_path, ucdp_l
         ids = {row["id"] for row in csv.DictReader(handle)}
     assert "test-site" in ids
     assert not any(i.startswith("ucdp-ged-") for i in ids)
+
+
+def test_imported_events_stay_events_in_a_parquet_layer_too(tmp_path, ucdp_layer):
+    from geo.model import Layer
+    from geo.store import write_parquet
+
+    doc = json.loads(ucdp_layer.read_text(encoding="utf-8"))
+    doc["layer"]["group"] = "user"  # only their fields say these rows are events
+    as_geojson = tmp_path / "geojson"
+    as_parquet = tmp_path / "parquet"
+    as_geojson.mkdir()
+    as_parquet.mkdir()
+    write_doc(as_geojson / "ucdp.geojson", doc)
+    write_parquet(Layer(as_parquet / "ucdp.parquet", doc["layer"], doc["features"]),
+                  as_parquet / "ucdp.parquet")  # fmt: skip
+    in_2016 = View(as_of="2016-12-31", window_from="2016-05-01", window_to="2016-05-31")
+    for view in (NOVEMBER_2026, in_2016):
+        answers = [
+            sorted(f["properties"]["id"] for _, f in load_catalog(folder).features(view))
+            for folder in (as_geojson, as_parquet)
+        ]
+        assert answers[0] == answers[1], view
+    assert not list(load_catalog(as_parquet).features(NOVEMBER_2026))

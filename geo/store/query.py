@@ -34,6 +34,7 @@ class Filter:
 
     all_events: bool
     event_kinds: tuple[str, ...] = ()
+    event_fields: tuple[str, ...] = ()  # a row with any of these is an event, whatever its kind
     window_from: dt.date | None = None
     window_to: dt.date | None = None
     as_of: dt.date | None = None
@@ -67,7 +68,16 @@ def where_clause(spec: Filter) -> tuple[str, dict[str, Any]]:
     first = _first_day('"start"')
     last = _last_day('coalesce("end", "start")')
     end_last = _last_day('"end"')
-    event_test = "TRUE" if spec.all_events else '"kind" IN (SELECT unnest($event_kinds))'
+    event_test = (
+        "TRUE"
+        if spec.all_events
+        else "("
+        + " OR ".join(
+            ['"kind" IN (SELECT unnest($event_kinds))']
+            + [f'"{name}" IS NOT NULL' for name in spec.event_fields]
+        )
+        + ")"
+    )
     if not spec.all_events:
         params["event_kinds"] = list(spec.event_kinds)
     params["window_from"] = spec.window_from

@@ -63,8 +63,10 @@ def property_columns() -> tuple[tuple[str, ...], tuple[str, ...]]:
     defs = layer_schema()["$defs"]
     plain, nested = [], []
     for name, schema in defs["properties"]["properties"].items():
-        resolved = _resolve(schema)
-        (nested if resolved.get("type") in ("array", "object") else plain).append(name)
+        kinds = _resolve(schema).get("type")
+        kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+        # A value that may be an object (fatalities: a number or {low, best, high}) is JSON text.
+        (nested if kinds & {"array", "object"} else plain).append(name)
     return tuple(plain), tuple(nested)
 
 
