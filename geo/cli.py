@@ -55,8 +55,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
-    """Rewrite layer files in the one canonical form (key order, 6-decimal coordinates,
-    RFC 7946 winding, one trailing newline). A file that does not parse is left untouched.
+    """Rewrite GeoJSON layer files in the one canonical form (key order, 6-decimal coordinates,
+    RFC 7946 winding, one trailing newline). A file that does not parse is left untouched;
+    GeoParquet layers are skipped.
 
     With --check nothing is written: the files that would change are listed and the exit status
     is 1 if there are any.
@@ -69,7 +70,10 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     from geo.validate import layer_files
 
     failed = changed = 0
-    for path in layer_files(_existing_paths(args.paths)):
+    for path in layer_files(_existing_paths(args.paths), suffixes=(".geojson",)):
+        if path.suffix.lower() == ".parquet":  # named on the command line
+            print(f"{printable(str(path))}: GeoParquet has no text form to format; skipped")
+            continue
         try:
             if format_file(path, check=args.check):
                 changed += 1

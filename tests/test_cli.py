@@ -155,3 +155,22 @@ def test_help_loads_no_heavy_library(args):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "LOADED:", result.stdout
+
+
+def test_fmt_formats_the_geojson_beside_a_parquet_layer_and_leaves_the_parquet(tmp_path):
+    from geo.fmt import canonical_text
+    from geo.model import Layer
+    from geo.store import write_parquet
+
+    doc = layer_doc(feature("a-1"), layer_id="a")
+    (tmp_path / "a.geojson").write_text(canonical_text(doc), encoding="utf-8")
+    big = layer_doc(feature("b-1"), layer_id="b")
+    write_parquet(
+        Layer(tmp_path / "b.parquet", big["layer"], big["features"]), tmp_path / "b.parquet"
+    )
+    before = (tmp_path / "b.parquet").read_bytes()
+    result = run_cli("fmt", "--check", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    named = run_cli("fmt", str(tmp_path / "b.parquet"))
+    assert named.returncode == 0 and "GeoParquet has no text form to format" in named.stdout
+    assert (tmp_path / "b.parquet").read_bytes() == before

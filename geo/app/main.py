@@ -35,6 +35,7 @@ from geo.catalog import GROUP_ORDER, GROUP_TITLES, Catalog, View, load_catalog
 from geo.model import Layer, Message
 from geo.render import TILES
 from geo.render.payload import country_name
+from geo.validate.read import LAYER_SUFFIXES
 
 LAYERS_DIR = Path(__file__).resolve().parents[2] / "layers"
 MESSAGES_SHOWN = 50  # of an upload's problems; the rest are counted
@@ -69,7 +70,7 @@ def _load(folder: str, signature: tuple) -> Catalog:
 def _load_each(folder: Path) -> Catalog:
     """The catalog assembled file by file; a file whose loading fails is left out, named."""
     layers, messages = [], []
-    for path in sorted(p for p in folder.rglob("*.geojson") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if _is_layer_name(p) and p.is_file()):
         try:
             one = load_catalog(path)
         except Exception as exc:
@@ -88,6 +89,11 @@ def _load_each(folder: Path) -> Catalog:
     return Catalog(layers, messages)
 
 
+def _is_layer_name(path: Path) -> bool:
+    """Named like a layer file, GeoJSON or GeoParquet (it may still be a broken link)."""
+    return path.suffix.lower() in LAYER_SUFFIXES
+
+
 def layers_dir() -> Path:
     """The layers the app shows; GEO_LAYERS_DIR points it elsewhere (tests, a private set)."""
     return Path(os.environ.get("GEO_LAYERS_DIR") or LAYERS_DIR)
@@ -96,7 +102,7 @@ def layers_dir() -> Path:
 def repository_catalog() -> Catalog:
     folder = layers_dir()
     signature = []
-    for path in sorted(folder.rglob("*.geojson")):
+    for path in sorted(p for p in folder.rglob("*") if _is_layer_name(p)):
         try:
             stat = path.stat()
         except OSError:  # a broken link, a file removed while we look: load_catalog says why
