@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from geo.catalog import View, bibliography, load_catalog
-from tests.helpers import LAYERS
+from tests.helpers import LAYERS, feature, layer_doc
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +67,13 @@ def test_a_joint_actor_matches_a_filter_on_either_party(catalog):
     assert joint and joint <= israel
     assert joint <= ids(catalog, View(actors=("United States",)))
     assert "United States and Israel" not in catalog.facets()["actors"]
+
+
+def test_a_strike_in_a_layer_outside_the_events_group_is_still_an_event():
+    from geo.catalog import is_event
+    from geo.model import Layer
+
+    layer = Layer(Path("mine.geojson"), layer_doc()["layer"])  # group us-posture
+    strike = feature("my-strike", kind="airstrike")
+    base = feature("my-base", kind="air-base")
+    assert is_event(strike, layer) and not is_event(base, layer)

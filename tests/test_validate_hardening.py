@@ -214,3 +214,27 @@ def test_a_syntax_error_names_its_line_and_column_with_any_line_break(newline):
     raw = newline.join(["{", '  "type": "FeatureCollection",', '  "features": [,]', "}"]).encode()
     text = only(raw)
     assert text.startswith("layers/x.geojson:3: not valid JSON") and "line 3, column 16" in text
+
+
+# --- edges that mutation testing found untested ------------------------------------------------
+
+
+def test_a_claim_dated_in_the_future_is_refused():
+    claim = {"topic": "US personnel", "value": "about 8,000", "as_of": "2027-01"}
+    doc = with_props(
+        claims=[{**claim, "source": with_props()["features"][0]["properties"]["sources"][0]["url"]}]
+    )
+    assert "claims[0].as_of: date 2027-01 is in the future" in only(doc)
+
+
+@pytest.mark.parametrize(("lat", "ok"), [(90, True), (-90, True), (90.0001, False)])
+def test_latitude_ninety_is_the_last_valid_one(lat, ok):
+    doc = layer_doc(feature(country="AQ", lat=lat, lon=0.0))
+    del doc["features"][0]["properties"]["country"]
+    assert (codes(doc) == []) is ok, codes(doc)
+
+
+def test_a_geometry_bbox_that_leaves_out_its_point_is_refused():
+    doc = layer_doc()
+    doc["features"][0]["geometry"]["bbox"] = [40.0, 20.0, 45.0, 22.0]
+    assert "leaves out 1 position(s)" in only(doc)
