@@ -191,10 +191,24 @@ def load_catalog(folder: Path, today: dt.date | None = None) -> Catalog:
     today = today or dt.date.today()
     layers: list[Layer] = []
     messages: list[Message] = []
+    first_file: dict[str, str] = {}  # feature id -> the file that used it first
     for path in layer_files([folder]):
         layer, file_messages = load_layer(path, today)
         messages += [m for m in file_messages if m.level == "error"]
-        if layer is not None and layer.id in {known.id for known in layers}:
+        clash = _reused_id(layer, first_file) if layer is not None else None
+        if clash is not None:
+            messages.append(
+                Message(
+                    "error",
+                    "duplicate-id",
+                    str(path),
+                    f"id {clash!r} is already used by {first_file[clash]}",
+                    "give this feature its own id; ids are unique across all layer files",
+                    feature=clash,
+                    field="id",
+                )
+            )
+        elif layer is not None and layer.id in {known.id for known in layers}:
             messages.append(
                 Message(
                     "error",
@@ -206,9 +220,21 @@ def load_catalog(folder: Path, today: dt.date | None = None) -> Catalog:
             )
         elif layer is not None:
             layers.append(layer)
+            first_file.update(dict.fromkeys(_feature_ids(layer), str(path)))
     order = {group: number for number, group in enumerate(GROUP_ORDER)}
     layers.sort(key=lambda layer: (order.get(layer.group, 99), layer.title))
     return Catalog(layers, messages)
+
+
+def _feature_ids(layer: Layer) -> list[str]:
+    if isinstance(layer.features, StoredFeatures):
+        return [str(fid) for fid in layer.features.table.distinct("id")]
+    return [feature["properties"]["id"] for feature in layer.features]
+
+
+def _reused_id(layer: Layer, first_file: dict[str, str]) -> str | None:
+    """The first of the layer's feature ids that an earlier file already uses, if any."""
+    return next((fid for fid in _feature_ids(layer) if fid in first_file), None)
 
 
 def load_layer(path: Path, today: dt.date) -> tuple[Layer | None, list[Message]]:

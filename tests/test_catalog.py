@@ -77,3 +77,32 @@ def test_a_strike_in_a_layer_outside_the_events_group_is_still_an_event():
     strike = feature("my-strike", kind="airstrike")
     base = feature("my-base", kind="air-base")
     assert is_event(strike, layer) and not is_event(base, layer)
+
+
+def test_a_file_that_reuses_another_files_feature_id_is_left_out(tmp_path):
+    from tests.helpers import write_doc
+
+    write_doc(tmp_path / "a.geojson", layer_doc(feature("shared-id"), layer_id="a"))
+    write_doc(tmp_path / "b.geojson", layer_doc(feature("shared-id"), layer_id="b"))
+    catalog = load_catalog(tmp_path)
+    assert catalog.layer_ids() == ["a"]
+    assert [m.format() for m in catalog.messages] == [
+        f"{tmp_path / 'b.geojson'}: feature shared-id: id: id 'shared-id' is already used by "
+        f"{tmp_path / 'a.geojson'} - give this feature its own id; ids are unique across all "
+        "layer files"
+    ]
+
+
+def test_a_parquet_layer_that_reuses_a_feature_id_is_left_out_too(tmp_path):
+    from geo.model import Layer
+    from geo.store import write_parquet
+    from tests.helpers import write_doc
+
+    write_doc(tmp_path / "a.geojson", layer_doc(feature("shared-id"), layer_id="a"))
+    doc = layer_doc(feature("shared-id"), layer_id="b")
+    write_parquet(
+        Layer(tmp_path / "b.parquet", doc["layer"], doc["features"]), tmp_path / "b.parquet"
+    )
+    catalog = load_catalog(tmp_path)
+    assert catalog.layer_ids() == ["a"]
+    assert [m.code for m in catalog.messages] == ["duplicate-id"]
