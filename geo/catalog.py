@@ -11,19 +11,20 @@ import datetime as dt
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from pyarrow import ArrowException
+from typing import TYPE_CHECKING, Any
 
 from geo.io import ReadError, read_json_file
 from geo.model import Layer, Message, PartialDate
-from geo.store import PARQUET_SUFFIX, Filter, StoredFeatures, open_layer
 from geo.validate import check_document, layer_files, locate
-from geo.validate.table import check_table
+from geo.validate.read import PARQUET_SUFFIX
+
+if TYPE_CHECKING:
+    from geo.store import Filter
 
 EVENT_KINDS = frozenset(
     {
@@ -110,7 +111,7 @@ class Catalog:
         """The (layer, feature) pairs the view shows, in layer order; with an ``extent``
         (west, south, east, north), only those whose bounding box meets it."""
         for layer in self.visible_layers(view):
-            if isinstance(layer.features, StoredFeatures):
+            if is_stored(layer):
                 spec = replace(stored_filter(layer, view), bbox=extent)
                 for feature in layer.features.table.select(spec):
                     yield layer, feature
@@ -123,7 +124,7 @@ class Catalog:
 
     def find(self, feature_id: str) -> tuple[Layer, dict[str, Any]] | None:
         for layer in self.layers:
-            if isinstance(layer.features, StoredFeatures):
+            if is_stored(layer):
                 found = layer.features.table.find(feature_id)
                 if found is not None:
                     return layer, found
@@ -142,7 +143,7 @@ class Catalog:
             "statuses": set(),
         }
         for layer in self.layers:
-            if isinstance(layer.features, StoredFeatures):
+            if is_stored(layer):
                 table = layer.features.table
                 for key, prop in (
                     ("countries", "country"),
@@ -227,7 +228,7 @@ def load_catalog(folder: Path, today: dt.date | None = None) -> Catalog:
 
 
 def _feature_ids(layer: Layer) -> list[str]:
-    if isinstance(layer.features, StoredFeatures):
+    if is_stored(layer):
         return [str(fid) for fid in layer.features.table.distinct("id")]
     return [feature["properties"]["id"] for feature in layer.features]
 
@@ -239,6 +240,11 @@ def _reused_id(layer: Layer, first_file: dict[str, str]) -> str | None:
 
 def load_layer(path: Path, today: dt.date) -> tuple[Layer | None, list[Message]]:
     if path.suffix.lower() == PARQUET_SUFFIX:
+        from pyarrow import ArrowException
+
+        from geo.store import open_layer
+        from geo.validate.table import check_table
+
         messages = check_table(path, today)
         if any(m.level == "error" for m in messages):
             return None, messages
@@ -302,17 +308,26 @@ def matches(feature: dict[str, Any], layer: Layer, view: View) -> bool:
     return not view.query or _matches_query(props, view.query)
 
 
+def is_stored(layer: Layer) -> bool:
+    """Whether the layer's features stay in a Parquet file. Asked without importing the store
+    (pyarrow and DuckDB): such features exist only once it has been imported."""
+    store = sys.modules.get("geo.store")
+    return store is not None and isinstance(layer.features, store.StoredFeatures)
+
+
 def stored_filter(layer: Layer, view: View) -> Filter:
     """What :func:`matches` asks, put to a Parquet layer's table: the same time rule (an
     event as :func:`is_event` says, by the layer's group, the feature's kind or the fields only
     events carry), the same filters, and the same search."""
-    assert isinstance(layer.features, StoredFeatures)
+    assert is_stored(layer)
     window_from, window_to = view.event_window()
     actors = None
     if view.actors:
         wanted = set(view.actors)
         written = layer.features.table.distinct("actor")
         actors = tuple(actor for actor in written if wanted & set(actor_parts(actor)))
+    from geo.store import Filter
+
     return Filter(
         all_events=layer.group == "events",
         event_kinds=tuple(sorted(EVENT_KINDS)),

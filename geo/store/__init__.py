@@ -28,8 +28,6 @@ from geo.store.query import Filter, Table
 
 __all__ = ["LAYER_KEY", "Filter", "StoredFeatures", "open_layer", "write_parquet"]
 
-PARQUET_SUFFIX = ".parquet"
-
 
 class StoredFeatures(Sequence[dict[str, Any]]):
     """A Parquet layer's features, left in the file: ``len`` reads the footer, iteration

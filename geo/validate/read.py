@@ -13,7 +13,8 @@ from pathlib import Path
 from geo.jsonpos import index_positions
 from geo.model import Message
 
-LAYER_SUFFIXES = (".geojson", ".parquet")
+PARQUET_SUFFIX = ".parquet"
+LAYER_SUFFIXES = (".geojson", PARQUET_SUFFIX)
 
 
 def layer_files(paths: Iterable[Path], suffixes: tuple[str, ...] = LAYER_SUFFIXES) -> list[Path]:
