@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import shapely
 from shapely.geometry import Point, shape
 
 from geo.catalog import Catalog, View, is_event, load_catalog
@@ -146,17 +147,19 @@ def expected_area_colour(fills: list[tuple[str, str, float]], own: str) -> str |
 
 
 def too_small_to_paint(feat: dict[str, Any], zoom: float) -> bool:
-    """Whether an area spans under six pixels either way at ``zoom`` (Web Mercator), so that
-    anti-aliasing, not its fill, decides the pixels there."""
+    """Whether an area is under about four pixels across at ``zoom`` (Web Mercator), so that
+    anti-aliasing, not its fill, decides the pixels there. A band's width is what counts, not
+    its length: twice the area over the perimeter, in screen pixels."""
     if "Polygon" not in feat["geometry"]["type"]:
         return False
-    west, south, east, north = shape(feat["geometry"]).bounds
-    pixels_per_degree = 256 * 2**zoom / 360
-    tall = (
-        math.degrees(math.asinh(math.tan(math.radians(north))))
-        - math.degrees(math.asinh(math.tan(math.radians(south))))
-    ) * pixels_per_degree
-    return min((east - west) * pixels_per_degree, tall) < 6
+    scale = 256 * 2**zoom / 360
+
+    def to_pixels(lon_lat: np.ndarray) -> np.ndarray:
+        mercator_lat = np.degrees(np.arcsinh(np.tan(np.radians(lon_lat[:, 1]))))
+        return np.column_stack([lon_lat[:, 0] * scale, mercator_lat * scale])
+
+    on_screen = shapely.transform(shape(feat["geometry"]), to_pixels)
+    return 2 * on_screen.area / on_screen.length < 4
 
 
 MARKER_COVER_PX = 10  # a marker's radius is 7 px; one drawn over it this close hides its colour
