@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -174,3 +175,18 @@ def test_fmt_formats_the_geojson_beside_a_parquet_layer_and_leaves_the_parquet(t
     named = run_cli("fmt", str(tmp_path / "b.parquet"))
     assert named.returncode == 0 and "GeoParquet has no text form to format" in named.stdout
     assert (tmp_path / "b.parquet").read_bytes() == before
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    bad = layer_doc(*(feature(f"f-{n}", start="2023-02-29") for n in range(3000)))
+    path = write_doc(tmp_path / "many.geojson", bad)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "geo", "validate", str(path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert child.stdout.readline()  # as `| head -1` does, then stop reading
+    child.stdout.close()
+    _, stderr = child.communicate(timeout=60)
+    assert b"Traceback" not in stderr, stderr.decode()
+    assert child.returncode == 141
