@@ -175,6 +175,17 @@ def check_country(ctx: Context, index: int) -> None:
             outside.append((lon, lat, distance))
     if not outside:
         return
+    text, fix = outside_country(code, outside, checked)
+    ctx.add("outside-country", ("features", index, "geometry"), text, fix, field_name="country")
+
+
+def outside_country(
+    code: str, outside: list[tuple[float, float, float]], checked: int
+) -> tuple[str, str]:
+    """The message and fix for points (lon, lat, km away) outside ``code``, of ``checked``:
+    the first is named, with the swapped pair when that lies inside, or where it does lie."""
+    from geo import countries
+
     lon, lat, distance = outside[0]
     swapped = countries.distance_km(code, lat, lon) if -90 <= lon <= 90 else None
     if swapped is not None and swapped <= countries.SLACK_KM:
@@ -187,13 +198,7 @@ def check_country(ctx: Context, index: int) -> None:
         where = f"it lies in {', '.join(found)}" if found else "it lies in no country (at sea?)"
         fix = f"{where}; check the coordinates and the country code"
     more = f" ({len(outside)} of {checked} points are outside)" if checked > 1 else ""
-    ctx.add(
-        "outside-country",
-        ("features", index, "geometry"),
-        f"the point ({lon:.4f}, {lat:.4f}) is {distance:,.0f} km outside {code}{more}",
-        fix,
-        field_name="country",
-    )
+    return f"the point ({lon:.4f}, {lat:.4f}) is {distance:,.0f} km outside {code}{more}", fix
 
 
 def _points_to_place(geometry: dict) -> Iterator[tuple[float, float]]:

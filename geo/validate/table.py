@@ -31,7 +31,7 @@ from geo.model import DateError, Message, PartialDate
 from geo.schema import layer_schema
 from geo.validate.context import Context, did_you_mean, short
 from geo.validate.dates import DATE_SHAPE
-from geo.validate.geometry import OUT_OF_RANGE_FIX
+from geo.validate.geometry import OUT_OF_RANGE_FIX, outside_country
 from geo.validate.ids import IdRegistry
 from geo.validate.structure import NULL_GEOMETRY_FIX, PATTERN_HINTS, REQUIRED_HINTS
 from geo.validate.text import _check_markup, _check_string, plain_text_fields
@@ -737,25 +737,8 @@ def _points_to_place(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 def _tell_outside(
     rows: _Rows, row: int, code: str, outside: list[tuple[float, float, float]], checked: int
 ) -> None:
-    lon, lat, distance = outside[0]
-    swapped = countries.distance_km(code, lat, lon) if -90 <= lon <= 90 else None
-    if swapped is not None and swapped <= countries.SLACK_KM:
-        fix = (
-            "latitude and longitude look swapped: GeoJSON is [longitude, latitude], so write "
-            f"[{lat}, {lon}]"
-        )
-    else:
-        found = countries.countries_at(lon, lat)
-        where = f"it lies in {', '.join(found)}" if found else "it lies in no country (at sea?)"
-        fix = f"{where}; check the coordinates and the country code"
-    more = f" ({len(outside)} of {checked} points are outside)" if checked > 1 else ""
-    rows.add(
-        "outside-country",
-        row,
-        "country",
-        f"the point ({lon:.4f}, {lat:.4f}) is {distance:,.0f} km outside {code}{more}",
-        fix,
-    )
+    text, fix = outside_country(code, outside, checked)
+    rows.add("outside-country", row, "country", text, fix)
 
 
 def _check_nested(
