@@ -23,15 +23,11 @@ from geo.app.state import (
     to_view,
 )
 from geo.app.text import md
-from geo.app.upload import (
-    CSV_OPTIONAL,
-    CSV_REQUIRED,
-    MAX_UPLOAD_BYTES,
-    MAX_UPLOAD_FEATURES,
-    Taken,
-)
+from geo.app.upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FEATURES, Taken
 from geo.app.upload_check import check_upload
 from geo.catalog import GROUP_ORDER, GROUP_TITLES, Catalog, View, load_catalog
+from geo.ingest.csv import OPTIONAL as CSV_OPTIONAL
+from geo.ingest.csv import REQUIRED as CSV_REQUIRED
 from geo.model import Layer, Message
 from geo.render import TILES
 from geo.render.payload import country_name

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.catalog import Catalog, layer_from_document
+from geo.ingest.csv import REQUIRED as CSV_REQUIRED
 from geo.ingest.csv import feature_from_row
 from geo.io import ReadError, parse_json_bytes
 from geo.model import Layer, Message
@@ -29,30 +30,6 @@ MAX_UPLOAD_FEATURES = 5000
 ID_LENGTH = 80  # the schema's kebabId
 STEM_LENGTH = ID_LENGTH - len("-5000")  # room for a row number after a file-name stem
 USER_COLOR = "#d6336c"
-CSV_REQUIRED = (
-    "name",
-    "latitude",
-    "longitude",
-    "start",
-    "source_title",
-    "source_publisher",
-    "source_url",
-    "source_accessed",
-)
-CSV_OPTIONAL = (
-    "id",
-    "kind",
-    "end",
-    "description",
-    "country",
-    "actor",
-    "target",
-    "claim_status",
-    "location_precision",
-    "location_note",
-    "source_published",
-    "source_quote",
-)
 
 
 Progress = Callable[[str], None]
