@@ -36,14 +36,31 @@ def leaflet_css() -> str:
     return _style_safe(re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css))
 
 
+def _static_files(suffix: str) -> list[str]:
+    """Our files of one kind, in the order a page needs them: vendored libraries first, then
+    the core (``posture.*``), then the plugins that extend it, by name."""
+    vendor = STATIC / "vendor"
+    names = (
+        [f"vendor/{f.name}" for f in vendor.iterdir() if f.name.endswith(suffix)]
+        if (vendor.is_dir())
+        else []
+    )
+    core = f"posture{suffix}"
+    plugins = [f.name for f in STATIC.iterdir() if f.name.endswith(suffix) and f.name != core]
+    return [*sorted(names), core, *sorted(plugins)]
+
+
 @lru_cache(maxsize=1)
 def posture_js() -> str:
-    return _script_safe((STATIC / "posture.js").read_text(encoding="utf-8"))
+    """Our scripts (vendored libraries, core, plugins), joined in load order."""
+    parts = [(STATIC / name).read_text(encoding="utf-8") for name in _static_files(".js")]
+    return _script_safe("\n;\n".join(parts))
 
 
 @lru_cache(maxsize=1)
 def posture_css() -> str:
-    return _style_safe((STATIC / "posture.css").read_text(encoding="utf-8"))
+    parts = [(STATIC / name).read_text(encoding="utf-8") for name in _static_files(".css")]
+    return _style_safe("\n".join(parts))
 
 
 def inline_head() -> str:

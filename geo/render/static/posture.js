@@ -73,6 +73,15 @@
     }
   });
 
+  /* Plugins (the other scripts in static/) extend the map without editing this file: each is an
+     object with any of init(pm), afterShow(pm, payload) and clear(pm), pushed onto
+     PostureMap.plugins before a map is made. */
+  function runPlugins(hook, pm, arg) {
+    PostureMap.plugins.forEach(function (plugin) {
+      if (typeof plugin[hook] === 'function') { plugin[hook](pm, arg); }
+    });
+  }
+
   function PostureMap(map, config) {
     this.map = map;
     this.config = config || {};
@@ -104,6 +113,7 @@
       map.attributionControl.setPrefix('Leaflet');
     }
     var self = this;
+    runPlugins('init', this);
     map.on('moveend', function () { self.tellParent({ posture: 'view', lat: map.getCenter().lat,
       lng: map.getCenter().lng, zoom: map.getZoom() }); });
     if (this.config.embedded) { return; }  // an exported page takes orders from no one
@@ -131,6 +141,7 @@
     this.siteGroups = [];
     this.controls = [];
     this.byId = {};
+    runPlugins('clear', this);
   };
 
   PostureMap.prototype.raiseSites = function () {
@@ -171,6 +182,7 @@
       }
     }
     if (payload.selected && this.byId[payload.selected]) { this.highlight(payload.selected); }
+    runPlugins('afterShow', this, payload);
     this.map.getContainer().setAttribute('data-feature-count', String(payload.count));
     this.map.getContainer().setAttribute('data-ready', '1');
   };
@@ -405,5 +417,6 @@
     });
   };
 
+  PostureMap.plugins = [];
   window.PostureMap = PostureMap;
 }());
