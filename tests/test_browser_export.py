@@ -29,7 +29,7 @@ def test_whole_view_draws_every_feature_with_no_request(context, tmp_path):
     expected = sum(len(layer.features) for layer in catalog.layers)
     assert page.get_attribute(".folium-map", "data-feature-count") == str(expected)
     assert page.evaluate("window.posture.groups.length") == len(catalog.layers)
-    assert page.locator(".posture-legend li").count() == len(catalog.layers)
+    assert page.locator(".posture-legend input[data-layer-id]").count() == len(catalog.layers)
     assert context.recorder.outside == []
 
 
@@ -102,7 +102,8 @@ def _click_feature(page, feature_id: str) -> None:
 def test_a_base_under_a_strike_opens_the_base_even_after_the_events_are_switched_back_on(
     context, tmp_path
 ):
-    # The 2026 strike on Prince Sultan is drawn at the base's own point.
+    # The 2026 strike on Prince Sultan is drawn at the base's own point: a click there lists
+    # both, the base first, and the base stays first after the events are switched back on.
     catalog = load_catalog(Path(LAYERS))
     base = catalog.find("prince-sultan-air-base")[1]["geometry"]["coordinates"]
     strike = catalog.find("iran-strike-prince-sultan-2026")[1]["geometry"]["coordinates"]
@@ -111,10 +112,17 @@ def test_a_base_under_a_strike_opens_the_base_even_after_the_events_are_switched
     path.write_text(export_html(catalog, View()), encoding="utf-8")
     page = open_export(context, path)
     page.evaluate("window.posture.map.setView([24.06, 47.58], 12, {animate: false}); null")
-    events = page.locator(".leaflet-control-layers-overlays label", has_text="Strikes and other")
+    events = page.locator(".posture-legend label", has_text="Strikes and other")
     for _ in range(2):  # off, then on again: the events layer is now added after the sites
         events.locator("input").click()
     _click_feature(page, "prince-sultan-air-base")
+    choices = page.locator(".posture-chooser button")
+    choices.first.wait_for(timeout=10000)
+    assert choices.first.get_attribute("data-feature-id") == "prince-sultan-air-base"
+    assert "iran-strike-prince-sultan-2026" in [
+        choices.nth(i).get_attribute("data-feature-id") for i in range(choices.count())
+    ]
+    choices.first.click()
     popup = page.locator(".posture-popup")
     popup.wait_for(timeout=10000)
     assert popup.locator("h3").inner_text() == "Prince Sultan Air Base"

@@ -9,6 +9,8 @@ from typing import Any
 
 import folium
 from branca.element import Element, Figure, MacroElement
+from shapely.geometry import shape
+from shapely.ops import polylabel
 
 from geo.catalog import Catalog, View
 from geo.countries import basemap_geojson
@@ -121,7 +123,13 @@ def build_map(
     if catalog is not None:
         payload = build_payload(catalog, view, title)
         payload["footer"] = footer
-    config = {"basemap": _basemap(), "embedded": embedded, "layerControl": embedded}
+    config = {
+        "basemap": _basemap(),
+        "countryLabels": country_labels(),
+        "embedded": embedded,
+        # An exported page has no sidebar: its legend rows are the layers' switches.
+        "legendToggles": embedded,
+    }
     PostureLayers(config, payload).add_to(fmap)
     return fmap
 
@@ -133,3 +141,29 @@ def map_html(fmap: folium.Map) -> str:
 @lru_cache(maxsize=1)
 def _basemap() -> dict[str, Any]:
     return json.loads(basemap_geojson())
+
+
+@lru_cache(maxsize=1)
+def country_labels() -> list[list[Any]]:
+    """``[name, lat, lng, area]`` per country of the basemap, largest first: where its name goes
+    (the pole of inaccessibility of its largest part, so the name sits inside it) and the
+    area (square degrees) that ranks it when names collide."""
+    labels = []
+    for item in _basemap()["features"]:
+        props = item["properties"]
+        if not props.get("iso_a2") or not props.get("name"):
+            continue  # Bir Tawil, the Sovereign Base Areas: no country to name
+        geom = shape(item["geometry"])
+        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+        point = polylabel(part, tolerance=0.05)
+        labels.append([_repair(props["name"]), round(point.y, 3), round(point.x, 3), geom.area])
+    labels.sort(key=lambda label: -label[3])
+    return [[name, lat, lng, round(area, 2)] for name, lat, lng, area in labels]
+
+
+def _repair(name: str) -> str:
+    """A name whose UTF-8 bytes were once read as Latin-1 ('Ã\x85land'), as it was meant."""
+    try:
+        return name.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name

@@ -9,6 +9,7 @@
 
   var SAFE_URL = /^https?:\/\//i;
   var HEX = /^#[0-9a-fA-F]{6}$/;
+  var LEGEND_FOLD_WIDTH = 600;  // px of map: narrower, the legend starts folded
   var PRECISION_TEXT = {
     exact: 'exact location',
     approximate: 'approximate location',
@@ -155,22 +156,15 @@
     this.clear();
     this.payload = payload;
     var self = this;
-    var overlays = {};
     payload.layers.forEach(function (layer) {
       var group = L.featureGroup();
       layer.features.forEach(function (feature) { self.addFeature(group, layer, feature); });
       group.addTo(self.map);
       self.groups.push(group);
+      group.postureLayerId = layer.id;
       if (layer.group === 'us-posture') { self.siteGroups.push(group); }
-      var label = el('span');
-      var swatch = el('span', 'posture-swatch');
-      swatch.style.background = color(layer.color);
-      label.appendChild(swatch);
-      label.appendChild(document.createTextNode(layer.title + ' (' + layer.features.length + ')'));
-      overlays[layer.id] = { group: group, label: label };
     });
     this.raiseSites();
-    if (this.config.layerControl) { this.addLayerControl(overlays); }
     this.addLegend(payload);
     if (this.config.embedded) { this.addTitle(payload); this.addSources(payload); }
     if (!keepView) {
@@ -254,6 +248,20 @@
       if (item.bringToFront) { item.bringToFront(); }
     });
     this.map.getContainer().setAttribute('data-selected', id);
+  };
+
+  /* Open the popup of one feature and select it (the chooser and the keyboard list use this).
+     A feature drawn by a layer of its own (no entry in byId) gets a popup at ``latlng``. */
+  PostureMap.prototype.openFeature = function (layer, feature, latlng) {
+    var entry = this.byId[feature.i];
+    var item = entry && entry.drawn[0];
+    this.select(feature.i);
+    if (item && item._map) {
+      item.openPopup(latlng || (item.getLatLng ? item.getLatLng() : undefined));
+    } else if (latlng) {
+      L.popup({ maxWidth: 380, maxHeight: 420 }).setLatLng(latlng)
+        .setContent(this.popup(layer, feature)).openOn(this.map);
+    }
   };
 
   /* "[n]": in an exported page, a link into its numbered list of sources. */
@@ -343,31 +351,37 @@
     return control;
   };
 
-  PostureMap.prototype.addLayerControl = function (overlays) {
-    var control = L.control.layers(null, null, { collapsed: false, position: 'topright' });
-    Object.keys(overlays).forEach(function (key) {
-      control.addOverlay(overlays[key].group, overlays[key].label.outerHTML);
-    });
-    control.addTo(this.map);
-    this.controls.push(control);
-  };
-
+  /* The one legend: a row per layer with its count of features shown. In an exported page
+     each row is also the layer's switch (the app switches layers in its sidebar). It starts
+     folded where the map is narrow, and folds (or steps aside) while a popup is open. */
   PostureMap.prototype.addLegend = function (payload) {
     var self = this;
+    var toggles = !!this.config.legendToggles;
     // In the app the bottom left (Egypt, Sudan) is the corner the region least needs.
-    this.addControl(this.config.embedded ? 'bottomright' : 'bottomleft', 'posture-legend',
-      function (div) {
+    this.legend = this.addControl(this.config.embedded ? 'bottomright' : 'bottomleft',
+      'posture-legend', function (div) {
       var details = el('details');
-      details.open = true;
-      details.appendChild(el('summary', null, 'On the map'));
+      details.open = self.map.getSize().x >= LEGEND_FOLD_WIDTH;
+      details.appendChild(el('summary', null, 'Legend'));
       var list = el('ul');
-      payload.layers.forEach(function (layer) {
+      payload.layers.forEach(function (layer, index) {
         var item = el('li');
+        var row = el(toggles ? 'label' : 'span', 'posture-legend-row');
+        if (toggles) {
+          var box = el('input');
+          box.type = 'checkbox';
+          box.checked = true;
+          box.setAttribute('data-layer-id', layer.id);
+          box.addEventListener('change', function () { self.setLayerShown(index, box.checked); });
+          row.appendChild(box);
+        }
         var swatch = el('span', 'posture-swatch');
         swatch.style.background = color(layer.color);
-        item.appendChild(swatch);
-        item.appendChild(document.createTextNode(layer.title + ' (' + layer.features.length +
-          ')'));
+        row.appendChild(swatch);
+        row.appendChild(el('span', 'posture-legend-title', layer.title));
+        row.appendChild(document.createTextNode(' '));
+        row.appendChild(el('span', 'posture-count', '(' + layerCount(layer) + ')'));
+        item.appendChild(row);
         list.appendChild(item);
       });
       details.appendChild(list);
@@ -378,7 +392,57 @@
           payload.caption));
       }
       div.appendChild(details);
+      self.legendDetails = details;
+      self.legendBody = details;
     });
+    if (!this.watchingPopups) {
+      this.watchingPopups = true;
+      this.map.on('popupopen', function (event) { self.legendMakeRoom(event.popup); });
+      this.map.on('popupclose', function () { self.legendRestore(); });
+      this.map.on('moveend', function () {  // a popup pans the map into view after it opens
+        var open = self.map._popup;
+        if (open && self.map.hasLayer(open)) { self.legendMakeRoom(open); }
+      });
+    }
+  };
+
+  /* The features a layer shows: its count when the payload carries one (a layer sent as
+     columns), else its feature list. */
+  function layerCount(layer) {
+    return typeof layer.count === 'number' ? layer.count : (layer.features || []).length;
+  }
+
+  PostureMap.prototype.setLayerShown = function (index, shown) {
+    var group = this.groups[index];
+    if (!group) { return; }
+    if (shown) { group.addTo(this.map); } else { this.map.removeLayer(group); }
+    this.raiseSites();
+  };
+
+  function intersects(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  /* A popup is what the reader asked for: fold the legend, and hide it if even folded it
+     would lie over the popup. */
+  PostureMap.prototype.legendMakeRoom = function (popup) {
+    var details = this.legendDetails;
+    if (!details || !popup || !popup._container) { return; }
+    var panel = details.parentNode;
+    if (this.legendWasOpen === undefined) { this.legendWasOpen = details.open; }
+    details.open = false;
+    panel.classList.remove('posture-aside');
+    if (intersects(panel.getBoundingClientRect(), popup._container.getBoundingClientRect())) {
+      panel.classList.add('posture-aside');
+    }
+  };
+
+  PostureMap.prototype.legendRestore = function () {
+    var details = this.legendDetails;
+    if (!details) { return; }
+    details.parentNode.classList.remove('posture-aside');
+    if (this.legendWasOpen !== undefined) { details.open = this.legendWasOpen; }
+    this.legendWasOpen = undefined;
   };
 
   PostureMap.prototype.addTitle = function (payload) {
