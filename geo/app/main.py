@@ -52,6 +52,7 @@ class Context:
     catalog: Catalog
     view: View
     tiles: str
+    labels: bool = True
 
 
 @st.cache_resource(show_spinner=False)
@@ -124,8 +125,9 @@ def run() -> None:
     st.set_page_config(
         page_title="US force posture in the Middle East",
         layout="wide",
-        initial_sidebar_state="expanded",
+        initial_sidebar_state="auto",  # open on a wide screen, one tap away on a phone
     )
+    _layout_style()
     base = repository_catalog()
     catalog = base
     for layer in st.session_state.get("user_layers", []):
@@ -134,10 +136,12 @@ def run() -> None:
     _init_from_url(catalog)
     if st.session_state.pop("_advance", False):
         _step(1)
+    if "_labels_from_map" in st.session_state:  # the map's own switch, before the checkbox
+        st.session_state["labels"] = st.session_state.pop("_labels_from_map")
     state = _sidebar(catalog, base)
     _sync_url(state, default_layers)
     view = to_view(state, default_layers, dt.date.today())
-    ctx = Context(catalog, view, state.tiles)
+    ctx = Context(catalog, view, state.tiles, st.session_state["labels"])
     for line in left_out(base.messages):
         st.error(f"A layer file was left out: {md(line)}")
 
@@ -194,12 +198,31 @@ def _init_from_url(catalog: Catalog) -> None:
     ss["center"], ss["zoom"] = state.center, state.zoom
     ss["tiles"] = state.tiles
     ss["step_unit"] = "month"
+    ss["labels"] = st.query_params.get("labels") != "0"
     ss["playing"] = False
     ss["_initialised"] = True
 
 
+def _layout_style() -> None:
+    """A narrow margin round the page, so that the map, not white space, takes the width."""
+    st.html(
+        "<style>[data-testid='stMainBlockContainer'] { padding: 2.5rem 1rem 2rem; "
+        "max-width: none; }</style>"
+    )
+
+
+def shown_counts(catalog: Catalog, view: View) -> dict[str, int]:
+    """Features each layer shows under the view's dates and filters, whether or not the layer
+    is switched on: the count the legend on the map gives for it."""
+    counts = {layer.id: 0 for layer in catalog.layers}
+    for layer, _ in catalog.features(view.with_(layers=None)):
+        counts[layer.id] += 1
+    return counts
+
+
 def _sidebar(catalog: Catalog, base: Catalog) -> UrlState:
     ss = st.session_state
+    counts = shown_counts(catalog, to_view(_state(catalog), [], dt.date.today()))
     with st.sidebar:
         st.header("Layers")
         for group in GROUP_ORDER:
@@ -208,7 +231,7 @@ def _sidebar(catalog: Catalog, base: Catalog) -> UrlState:
                 continue
             st.caption(GROUP_TITLES[group])
             for layer in members:
-                st.checkbox(f"{md(layer.title)} ({len(layer.features)})", key=f"layer:{layer.id}")
+                st.checkbox(f"{md(layer.title)} ({counts[layer.id]})", key=f"layer:{layer.id}")
         st.header("Time")
         st.checkbox("Show every date (ignore the as-of date)", key="all_dates")
         st.date_input(
@@ -271,7 +294,14 @@ def _sidebar(catalog: Catalog, base: Catalog) -> UrlState:
             key="tiles",
             help="The offline outline is always drawn beneath any tiles.",
         )
+        st.checkbox("Labels (site and country names)", key="labels")
         _upload_box(base)
+    return _state(catalog)
+
+
+def _state(catalog: Catalog) -> UrlState:
+    """The view the widgets hold (before a run draws them, the values of the last run)."""
+    ss = st.session_state
     layers = tuple(layer.id for layer in catalog.layers if ss.get(f"layer:{layer.id}"))
     return UrlState(
         layers=layers,
@@ -366,6 +396,8 @@ def _step(direction: int) -> None:
 
 def _sync_url(state: UrlState, default_layers: list[str]) -> None:
     wanted = to_params(state, default_layers)
+    if not st.session_state.get("labels", True):
+        wanted["labels"] = "0"
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     normal = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
     if normal != current:

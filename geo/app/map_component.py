@@ -33,10 +33,13 @@ def posture_map(
     payload: dict[str, Any],
     *,
     tiles: str,
-    height: int = 620,
+    labels: bool = True,
+    height: int = 0,
     key: str = "posture-map",
 ) -> dict[str, Any] | None:
-    """Draw ``payload`` (built for ``view``); return the last click as ``{"selected": id}``."""
+    """Draw ``payload`` (built for ``view``); return the last click as ``{"selected": id}``
+    (or the map's label switch as ``{"labels": bool}``). ``height`` 0 fits the map to the
+    browser window."""
     if payload["view"] is None:
         payload = {**payload, "view": APP_DEFAULT_VIEW}
     return _component(
@@ -44,6 +47,7 @@ def posture_map(
         payload=payload,
         payload_key=payload_key(catalog, view),
         selected=view.selected,
+        labels=labels,
         height=height,
         key=key,
         default=None,

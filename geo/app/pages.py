@@ -13,32 +13,21 @@ from geo.export import FILE_FORMATS, MIME_TYPES, export_bytes
 from geo.render.payload import (
     build_payload,
     caption,
-    country_name,
-    date_precision_words,
     dates_label,
 )
 
 if TYPE_CHECKING:
     from geo.app.main import Context
 
-PRECISION_WORDS = {
-    "exact": "exact location",
-    "approximate": "approximate location",
-    "stand-in": "stand-in location (a nearby place)",
-    "region": "region",
-}
-
 
 def map_page(ctx: Context) -> None:
+    """The map across the page, then what the popup does not say, then the downloads."""
     payload = build_payload(ctx.catalog, ctx.view.with_(selected=None))
-    left, right = st.columns([3, 1], gap="medium")
-    with left:
-        st.markdown(f"**{payload['count']}** features shown · {md(caption(ctx.view))}")
-        click = posture_map(ctx.catalog, ctx.view, payload, tiles=ctx.tiles)
-        _take_click(click)
-        _downloads(ctx, payload["count"])
-    with right:
-        _details(ctx)
+    click = posture_map(ctx.catalog, ctx.view, payload, tiles=ctx.tiles, labels=ctx.labels)
+    _take_click(click)
+    st.markdown(f"**{payload['count']}** features shown · {md(caption(ctx.view))}")
+    _details(ctx)
+    _downloads(ctx, payload["count"])
 
 
 def _take_click(click: dict[str, Any] | None) -> None:
@@ -46,6 +35,11 @@ def _take_click(click: dict[str, Any] | None) -> None:
     if not click or click.get("at") == ss.get("_last_click"):
         return
     ss["_last_click"] = click.get("at")
+    if "labels" in click:  # the map's own switch; the checkbox takes it on the next run
+        if bool(click["labels"]) != ss.get("labels"):
+            ss["_labels_from_map"] = bool(click["labels"])
+            st.rerun()
+        return
     if click.get("selected") != ss.get("selected"):
         ss["selected"] = click.get("selected")
         st.rerun()
@@ -82,62 +76,39 @@ def _deferred(catalog: Any, view: Any, fmt: str) -> Any:
 
 
 def _details(ctx: Context) -> None:
+    """The selected feature, told once: its popup on the map holds its facts, figures and
+    sources; here is what the popup does not hold (its id, archived copies, notes on the
+    sources) and the way to let it go."""
     selected = st.session_state.get("selected")
     found = ctx.catalog.find(selected) if selected else None
     if not found:
-        st.caption("Click a feature on the map to see its details and sources here.")
+        st.caption(
+            "Click a feature on the map for its popup: what it is, when, where, its figures "
+            "and its sources. Where several lie together, a list lets you choose; *Features "
+            "in view* in the legend reaches each one from the keyboard."
+        )
         return
     layer, feature = found
     props = feature["properties"]
-    st.subheader(md(props["name"]), anchor=False)
-    st.caption(f"{md(props['kind'].replace('-', ' ').capitalize())} · {md(layer.title)}")
     event = is_event(feature, layer)
-    lines = [
-        f"**When:** {md(dates_label(props, event))} ({md(date_precision_words(props))})",
-        f"**Where:** {md(PRECISION_WORDS[props['location_precision']])}"
-        + (f", {md(country_name(props['country']))}" if props.get("country") else ""),
-    ]
-    for label, key in (
-        ("Dates", "date_note"),
-        ("Location", "location_note"),
-        ("Actor", "actor"),
-        ("About the actor", "actor_note"),
-        ("Target", "target"),
-        ("Operator", "operator"),
-        ("Relation to Iran", "relation_to_iran"),
-        ("Claim status", "claim_status"),
-        ("Outcome", "outcome"),
-    ):
-        if props.get(key):
-            lines.append(f"**{label}:** {md(props[key])}")
-    st.markdown("  \n".join(lines))
-    st.markdown(md(props["description"]))
-    claims = props.get("claims") or []
-    if claims:
-        values: dict[str, set[str]] = {}
-        for claim in claims:
-            values.setdefault(claim["topic"], set()).add(claim["value"])
-        disputed = [topic for topic, found_values in values.items() if len(found_values) > 1]
-        st.markdown(
-            "**Figures**"
-            + (" · sources disagree on " + md(", ".join(disputed)) if disputed else "")
-        )
-        titles = {s["url"]: s["title"] for s in props["sources"]}
-        for claim in claims:
-            as_of = f" (as of {md(claim['as_of'])})" if claim.get("as_of") else ""
-            st.markdown(
-                f"- {md(claim['topic'])}: {md(claim['value'])}{as_of} — "
-                f"{md_link(titles[claim['source']], claim['source'])}"
-            )
-    st.markdown("**Sources**")
+    st.subheader(md(props["name"]), anchor=False)
+    st.caption(
+        f"Selected: {md(props['kind'].replace('-', ' ').capitalize())} · {md(layer.title)} · "
+        f"{md(dates_label(props, event))} · id {md(props['id'])} · "
+        f"{len(props['sources'])} source(s), listed in its popup on the map. "
+        "The address bar links to this view with this feature selected."
+    )
+    extra = []
     for number, source in enumerate(props["sources"], start=1):
-        published = f", {md(source['published'])}" if source.get("published") else ""
-        st.markdown(
-            f"{number}\\. {md_link(source['title'], source['url'])} — "
-            f"{md(source['publisher'])}{published}; accessed {md(source['accessed'])}"
-        )
-        if source.get("quote"):
-            st.caption(f"“{md(source['quote'])}”")
+        bits = []
+        if source.get("archive_url"):
+            bits.append(md_link("archived copy", source["archive_url"]))
+        if source.get("note"):
+            bits.append(md(source["note"]))
+        if bits:
+            extra.append(f"- [{number}] {md(source['publisher'])}: " + " · ".join(bits))
+    if extra:
+        st.markdown("**About its sources** (not in the popup)\n" + "\n".join(extra))
     if st.button("Clear selection"):
         st.session_state["selected"] = None
         st.rerun()
