@@ -139,6 +139,9 @@
         if (inView) { rows.push({ layer: layer, feature: feature, latlng: where }); }
       });
     });
+    var focused = document.activeElement;
+    var keep = focused && reach.list.contains(focused) ? focused.getAttribute('data-feature-id')
+      : null;
     reach.list.textContent = '';
     rows.slice(0, LIST_MAX).forEach(function (row) {
       var li = el('li');
@@ -146,12 +149,13 @@
       button.type = 'button';
       button.setAttribute('data-feature-id', row.feature.i);
       button.addEventListener('click', function () {
-        reach.opener = button;
+        reach.opener = row.feature.i;
         pm.openFeature(row.layer, row.feature, row.latlng);
         focusPopup(pm);
       });
       li.appendChild(button);
       reach.list.appendChild(li);
+      if (keep === row.feature.i) { button.focus(); }
     });
     reach.summary.textContent = 'Features in view (' + rows.length + ')';
     reach.more.textContent = rows.length > LIST_MAX
@@ -187,8 +191,10 @@
           return;
         }
         pm.map.closePopup();
-        var opener = pm.reach && pm.reach.opener;
-        if (opener && document.body.contains(opener)) { opener.focus(); }
+        var reach = pm.reach;
+        var opener = reach && reach.opener && reach.list.querySelector(
+          'button[data-feature-id="' + CSS.escape(reach.opener) + '"]');
+        if (opener) { opener.focus(); }
       });
     },
     afterShow: function (pm) { addList(pm); },
