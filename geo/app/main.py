@@ -206,7 +206,7 @@ def _init_from_url(catalog: Catalog) -> None:
 def _layout_style() -> None:
     """A narrow margin round the page, so that the map, not white space, takes the width."""
     st.html(
-        "<style>[data-testid='stMainBlockContainer'] { padding: 2.5rem 1rem 2rem; "
+        "<style>[data-testid='stMainBlockContainer'] { padding: 3.75rem 1rem 2rem; "
         "max-width: none; }</style>"
     )
 
