@@ -4,6 +4,7 @@ never covers a popup, and the app's layout."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from pathlib import Path
@@ -360,3 +361,39 @@ def test_the_sidebar_label_switch_hides_the_labels_and_is_kept_in_the_url(browse
         assert frame.locator(".posture-maplabel[data-placed]").count() == 0
     finally:
         context.close()
+
+
+def test_hostile_names_stay_text_in_labels_chooser_and_list(context, tmp_path):
+    from geo.catalog import Catalog
+    from geo.model import Layer
+    from tests.hostile import HOSTILE_NAME, hostile_catalog
+
+    hostile = hostile_catalog().layers[0]
+    site = copy.deepcopy(hostile.features[0])
+    site["properties"].update(id="hostile-site", kind="air-base", start="2001")
+    meta = {**hostile.meta, "id": "hostile-sites", "group": "us-posture"}
+    catalog = Catalog([Layer(Path("sites.geojson"), meta, [site]), hostile])
+    path = tmp_path / "hostile.html"
+    path.write_text(export_html(catalog, View(center=(25.1173, 51.315), zoom=8)), "utf-8")
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector("[data-ready='1']", timeout=20000)
+    page.wait_for_timeout(200)
+    label = page.locator(".posture-maplabel-site[data-placed]")
+    assert label.inner_text() == HOSTILE_NAME
+    click_at(page, 51.315, 25.1173)
+    choices = page.locator(".posture-chooser button")
+    choices.first.wait_for(timeout=5000)
+    assert choices.evaluate_all("ns => ns.map(n => n.dataset.featureId)") == [
+        "hostile-site",
+        "hostile-one",
+    ]
+    assert all(text.startswith(HOSTILE_NAME + " (") for text in choices.all_inner_texts())
+    page.keyboard.press("Escape")
+    page.locator(".posture-reach summary").click()
+    listed = page.locator(".posture-reach button").all_inner_texts()
+    assert len(listed) == 2 and all(text.startswith(HOSTILE_NAME) for text in listed)
+    assert page.locator("img, b").count() == 0
+    assert page.evaluate("window.__pwned === undefined")
+    assert context.dialogs == []
+    assert context.recorder.outside == []
