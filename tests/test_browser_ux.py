@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from geo.catalog import View, load_catalog
 from geo.render import export_html
@@ -359,6 +360,12 @@ def test_the_sidebar_label_switch_hides_the_labels_and_is_kept_in_the_url(browse
             "document.querySelector('.leaflet-container').getAttribute('data-labels') === '0'"
         )
         assert frame.locator(".posture-maplabel[data-placed]").count() == 0
+        # The switch in the map's legend turns them back on, and the sidebar and URL follow.
+        frame.locator(".posture-labels-switch input").click()
+        again.wait_for_function("() => !window.location.search.includes('labels=0')")
+        switch = again.get_by_role("checkbox", name="Labels (site and country names)")
+        expect(switch).to_be_checked(timeout=15000)
+        assert frame.locator(".posture-maplabel[data-placed]").count() > 3
     finally:
         context.close()
 
