@@ -190,6 +190,7 @@
         pm.labels.countries.push(label);
       });
       map.getContainer().setAttribute('data-labels', pm.labels.on ? '1' : '0');
+      pm.placeLabels = function () { place(pm); };  // for anything that moves what is drawn
       map.on('moveend zoomend resize layeradd layerremove', function () {
         schedule(pm);
       });
