@@ -25,7 +25,16 @@ from geo.app.state import (
 from geo.app.text import md
 from geo.app.upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FEATURES, Taken
 from geo.app.upload_check import check_upload
-from geo.catalog import GROUP_ORDER, GROUP_TITLES, Catalog, View, load_catalog
+from geo.catalog import (
+    GROUP_ORDER,
+    GROUP_TITLES,
+    Catalog,
+    View,
+    is_stored,
+    load_catalog,
+    matches,
+    stored_filter,
+)
 from geo.ingest.csv import OPTIONAL as CSV_OPTIONAL
 from geo.ingest.csv import REQUIRED as CSV_REQUIRED
 from geo.model import Layer, Message
@@ -214,9 +223,12 @@ def _layout_style() -> None:
 def shown_counts(catalog: Catalog, view: View) -> dict[str, int]:
     """Features each layer shows under the view's dates and filters, whether or not the layer
     is switched on: the count the legend on the map gives for it."""
-    counts = {layer.id: 0 for layer in catalog.layers}
-    for layer, _ in catalog.features(view.with_(layers=None)):
-        counts[layer.id] += 1
+    counts = {}
+    for layer in catalog.layers:
+        if is_stored(layer):  # a big layer is counted by its store, not read row by row
+            counts[layer.id] = layer.features.table.count(stored_filter(layer, view))
+        else:
+            counts[layer.id] = sum(1 for f in layer.features if matches(f, layer, view))
     return counts
 
 
