@@ -125,7 +125,8 @@ def build_map(
         payload["footer"] = footer
     config = {
         "basemap": _basemap(),
-        "countryLabels": country_labels(),
+        # Tiles print their own country names; ours would say them twice.
+        "countryLabels": [] if tile else country_labels(),
         "embedded": embedded,
         # An exported page has no sidebar: its legend rows are the layers' switches.
         "legendToggles": embedded,
