@@ -63,6 +63,15 @@ FOCUSED = """() => {
     ? Number(node.getAttribute('data-a11y-control')) : null;
 }"""
 
+# WCAG 2.2 2.4.11: the focused control is not hidden under something else (a panel, a popup).
+OBSCURED = """() => {
+  const node = document.activeElement;
+  const rect = node.getClientRects()[0];
+  const hit = document.elementFromPoint(rect.left + rect.width / 2, rect.top + rect.height / 2);
+  const labels = node.labels ? Array.from(node.labels) : [];
+  return !hit || !(node.contains(hit) || labels.some(label => label.contains(hit)));
+}"""
+
 
 def axe_violations(target, excluded: dict[str, list[str]] | None = None) -> list[str]:
     """Serious and critical axe-core violations in ``target``'s document (a Page or a Frame),
@@ -172,15 +181,19 @@ def test_the_scan_finds_what_it_looks_for(context, export_path):
 # --- keyboard -------------------------------------------------------------------------------
 
 
-def tab_through(page, doc, presses: int) -> list[int]:
-    """Press Tab ``presses`` times; the controls of ``doc`` that took the focus, in order."""
-    reached = []
+def tab_through(page, doc, presses: int) -> tuple[list[int], set[int]]:
+    """Press Tab ``presses`` times: the controls of ``doc`` that took the focus, in order, and
+    those of them that were hidden under something else while they had it."""
+    reached: list[int] = []
+    obscured: set[int] = set()
     for _ in range(presses):
         page.keyboard.press("Tab")
         index = doc.evaluate(FOCUSED)
         if index is not None and index not in reached:
             reached.append(index)
-    return reached
+            if doc.evaluate(OBSCURED):
+                obscured.add(index)
+    return reached, obscured
 
 
 def ring_shows(page, doc, index: int) -> bool:
@@ -229,19 +242,28 @@ def one_of_each_kind(names: list[str]) -> list[int]:
     return list(kinds.values())
 
 
-def check_controls(page, doc, names: list[str], reached: list[int]) -> None:
+def check_controls(
+    page, doc, names: list[str], walk: tuple[list[int], set[int]], *, unhidden: bool = True
+) -> None:
+    """Every control was reached, (if ``unhidden``) none was under something else when it had
+    the focus, and one of each kind shows a ring."""
+    reached, obscured = walk
     missing = [names[i] for i in range(len(names)) if i not in reached]
     assert not missing, "controls that Tab never reaches:\n" + "\n".join(missing)
+    if unhidden:
+        hidden = [names[i] for i in sorted(obscured)]
+        assert not hidden, "controls hidden under something when focused:\n" + "\n".join(hidden)
     no_ring = [names[i] for i in one_of_each_kind(names) if not ring_shows(page, doc, i)]
     assert not no_ring, "controls with no visible focus ring:\n" + "\n".join(no_ring)
 
 
-def check_keyboard(page, doc, enter: Callable[[], None]) -> list[str]:
+def check_keyboard(page, doc, enter: Callable[[], None], *, unhidden: bool = True) -> list[str]:
     """Every control of ``doc`` as it stands is reached by Tab after ``enter()`` and shows a
     focus ring; the controls, named."""
     names = doc.evaluate(CONTROLS)
     enter()
-    check_controls(page, doc, names, tab_through(page, doc, len(names) + 10))
+    walk = tab_through(page, doc, len(names) + 10)
+    check_controls(page, doc, names, walk, unhidden=unhidden)
     return names
 
 
@@ -271,10 +293,7 @@ def test_every_control_of_an_exported_page_takes_the_keyboard(context, export_pa
     assert context.recorder.outside == []
 
 
-def test_every_control_of_the_apps_map_takes_the_keyboard(context, app_url):
-    page = open_app_page(context, app_url)
-    frame = map_frame(page)
-
+def enter_app_map(page, frame) -> Callable[[], None]:
     def enter() -> None:
         """From the top of the Streamlit page, Tab through the sidebar into the map."""
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
@@ -284,10 +303,35 @@ def test_every_control_of_the_apps_map_takes_the_keyboard(context, app_url):
                 return
         raise AssertionError("300 presses of Tab never reached the map")
 
+    return enter
+
+
+def test_every_control_of_the_apps_map_takes_the_keyboard(context, app_url):
+    page = open_app_page(context, app_url)
+    frame = map_frame(page)
+    enter = enter_app_map(page, frame)
     check_keyboard(page, frame, enter)
     open_popup(frame)
-    names = check_keyboard(page, frame, enter)
+    # Whether the legend hides part of the popup is the next test's.
+    names = check_keyboard(page, frame, enter, unhidden=False)
     assert any("leaflet-popup-close-button" in n for n in names)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the app's legend covers the lower left of an open popup, so Tab moves the focus onto "
+    "links under it (issue 11, part 1); map-ux's legend steps aside for a popup: when it merges "
+    "this passes, and strict xfail fails the run until this mark is removed",
+)
+def test_no_link_of_an_open_popup_in_the_app_is_hidden_when_focused(context, app_url):
+    page = open_app_page(context, app_url)
+    frame = map_frame(page)
+    open_popup(frame)
+    names = frame.evaluate(CONTROLS)
+    enter_app_map(page, frame)()
+    _, obscured = tab_through(page, frame, len(names) + 10)
+    hidden = [names[i] for i in sorted(obscured)]
+    assert not hidden, "controls hidden under something when focused:\n" + "\n".join(hidden)
 
 
 def test_the_ring_check_fails_a_control_whose_ring_is_removed(context, export_path):
@@ -304,6 +348,23 @@ def test_a_control_out_of_the_tab_order_is_found(context, export_path):
     names = page.evaluate(CONTROLS)
     page.evaluate("document.querySelector('.leaflet-control-zoom-out').tabIndex = -1")
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
-    reached = tab_through(page, page, len(names) + 10)
+    reached, _ = tab_through(page, page, len(names) + 10)
     missing = [names[i] for i in range(len(names)) if i not in reached]
     assert [m for m in missing if "leaflet-control-zoom-out" in m]
+
+
+def test_a_control_hidden_under_a_panel_is_found(context, export_path):
+    page = open_export(context, export_path)
+    names = page.evaluate(CONTROLS)
+    page.evaluate(
+        """() => {
+          const r = document.querySelector('.leaflet-control-zoom-out').getBoundingClientRect();
+          const cover = document.createElement('div');
+          cover.style.cssText = `position:fixed;left:${r.left}px;top:${r.top}px;` +
+            `width:${r.width}px;height:${r.height}px;background:#fff;z-index:2000`;
+          document.body.appendChild(cover);
+          document.activeElement && document.activeElement.blur();
+        }"""
+    )
+    _, obscured = tab_through(page, page, len(names) + 10)
+    assert [names[i] for i in obscured] == [n for n in names if "leaflet-control-zoom-out" in n]
