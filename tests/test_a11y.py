@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 
 from geo.catalog import View, load_catalog
@@ -22,7 +23,6 @@ from tests.helpers import LAYERS
 from tests.test_browser_app import map_frame
 
 pytestmark = pytest.mark.browser
-axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 FAILING_IMPACTS = ("serious", "critical")
 # Rules and selectors excluded because the violation is in Streamlit's own UI, which we cannot
@@ -76,7 +76,7 @@ OBSCURED = """() => {
 def axe_violations(target, excluded: dict[str, list[str]] | None = None) -> list[str]:
     """Serious and critical axe-core violations in ``target``'s document (a Page or a Frame),
     one line each: rule, impact, help and the elements."""
-    axe = axe_module.Axe()
+    axe = Axe()
     target.evaluate(axe.axe_script)
     context = {"exclude": [[s] for selectors in (excluded or {}).values() for s in selectors]}
     found = target.evaluate(
