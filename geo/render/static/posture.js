@@ -7,6 +7,9 @@
 (function () {
   'use strict';
 
+  // A screen reader picks its voice from the page's language; folium writes <html> without one.
+  if (!document.documentElement.lang) { document.documentElement.lang = 'en'; }
+
   var SAFE_URL = /^https?:\/\//i;
   var HEX = /^#[0-9a-fA-F]{6}$/;
   var LEGEND_FOLD_WIDTH = 600;  // px of map: narrower, the legend starts folded
