@@ -317,12 +317,6 @@ def test_every_control_of_the_apps_map_takes_the_keyboard(context, app_url):
     assert any("leaflet-popup-close-button" in n for n in names)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the app's legend covers the lower left of an open popup, so Tab moves the focus onto "
-    "links under it (issue 11, part 1); map-ux's legend steps aside for a popup: when it merges "
-    "this passes, and strict xfail fails the run until this mark is removed",
-)
 def test_no_link_of_an_open_popup_in_the_app_is_hidden_when_focused(context, app_url):
     page = open_app_page(context, app_url)
     frame = map_frame(page)
