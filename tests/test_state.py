@@ -24,6 +24,7 @@ def test_round_trip_keeps_every_part_of_the_view():
         center=(33.1, 43.2),
         zoom=7,
         tiles="openstreetmap",
+        compare=(dt.date(2023, 10, 7), dt.date(2024, 1, 15)),
     )
     params = to_params(state, LAYERS)
     as_lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
@@ -99,6 +100,7 @@ states = st.builds(
     ),
     zoom=st.integers(1, 18),
     tiles=st.sampled_from(TILES),
+    compare=st.none() | st.tuples(dates, dates).filter(lambda pair: pair[0] < pair[1]),
 )
 
 
@@ -115,3 +117,28 @@ def test_any_state_survives_the_url(state):
     params = to_params(state, LAYERS)
     as_lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
     assert parse_params(as_lists, LAYERS, TILES) == state
+
+
+def test_compare_is_in_the_url_and_shows_b_with_the_events_since_a():
+    state = UrlState(as_of=dt.date(2020, 1, 1), compare=(dt.date(2024, 1, 1), dt.date(2025, 6, 30)))
+    params = to_params(state, LAYERS)
+    assert params["compare"] == "2024-01-01..2025-06-30"
+    assert parse_params({"compare": ["2024-01-01..2025-06-30"]}, LAYERS, TILES).compare == (
+        dt.date(2024, 1, 1),
+        dt.date(2025, 6, 30),
+    )
+    view = to_view(state, LAYERS, dt.date(2026, 12, 3))
+    assert view.compare == ("2024-01-01", "2025-06-30")
+    assert (view.as_of, view.window_from, view.window_to) == (
+        "2025-06-30",
+        "2024-01-02",
+        "2025-06-30",
+    )
+    assert to_view(UrlState(as_of=dt.date(2020, 1, 1)), LAYERS, dt.date(2026, 1, 1)).compare is None
+
+
+def test_a_partial_compare_means_whole_periods_and_a_bad_one_is_dropped():
+    span = parse_params({"compare": ["2024..2025-06"]}, LAYERS, TILES).compare
+    assert span == (dt.date(2024, 1, 1), dt.date(2025, 6, 30))
+    for bad in ("2025..2024", "2024-02-30..2025", "2024", "..", "x" * 500):
+        assert parse_params({"compare": [bad]}, LAYERS, TILES).compare is None
