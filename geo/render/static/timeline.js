@@ -15,7 +15,7 @@
   var PAD_RIGHT = 14;
   var AXIS_HEIGHT = 20;
   var TOP = 14;             // room for the cursor's handle and the date labels
-  var MARK_LANES = 3;
+  var MARK_LANES = 6;
   var BAR_LANES = 6;
   var LANE = 5;
 
@@ -143,7 +143,7 @@
   };
 
   /* Lanes within a row so that overlapping bars (and marks closer than a few pixels) stay
-     apart; past the last lane they wrap round and overlap. */
+     apart; once every lane is busy, an item goes to the lane that freed up first. */
   Timeline.prototype.layoutRow = function (layer, y) {
     var self = this;
     var events = [];
@@ -168,14 +168,16 @@
         var gap = item.event ? 7 : 1;
         var lane = 0;
         while (lane < ends.length && ends[lane] + gap > item.x0) { lane += 1; }
-        if (lane >= lanes) { lane = items.length % lanes; }
+        if (lane >= lanes) {  // every lane is busy here: the one that freed up first
+          lane = ends.indexOf(Math.min.apply(null, ends));
+        }
         ends[lane] = item.event ? item.x0 : item.x1;
         item.lane = lane;
         lanesUsed = Math.max(lanesUsed, lane + 1);
         items.push(item);
       });
     }
-    var laneHeight = events.length >= bars.length ? 7 : LANE;
+    var laneHeight = events.length >= bars.length ? 6.5 : LANE;
     var height = histogram ? 34 : Math.max(16, lanesUsed * laneHeight + 8);
     return { layer: layer, y: y, height: height, items: items, histogram: histogram,
       events: events, laneHeight: laneHeight };
@@ -216,10 +218,9 @@
       if (f.ch) { shape.setAttribute('data-change', f.ch); }
       shape.setAttribute('tabindex', '-1');
       titled(shape, f.n + ' (' + when + ')');
-      shape.addEventListener('pointerdown', function (event) { event.stopPropagation(); });
       shape.addEventListener('click', function (event) {
         event.stopPropagation();
-        self.open(f.i);
+        if (!self.dragged) { self.open(f.i); }
       });
     });
   };
@@ -245,9 +246,8 @@
       var bar = node('rect', { x: x0, y: row.y + row.height - 2 - h, width: Math.max(1, x1 - x0),
         height: h, fill: colour, 'class': 'posture-timeline-bin', 'data-month': month }, group);
       titled(bar, counts[month].toLocaleString('en') + ' events in ' + month);
-      bar.addEventListener('pointerdown', function (event) { event.stopPropagation(); });
       bar.addEventListener('click', function () {
-        self.setWindow(iso(start), iso(next.getTime() - DAY));
+        if (!self.dragged) { self.setWindow(iso(start), iso(next.getTime() - DAY)); }
       });
     });
   };
@@ -347,7 +347,9 @@
   };
 
   /* Pointer handling: a drag that starts on the cursor moves it; one that starts anywhere
-     else on the plot draws the brush. Both are applied when the pointer is released. */
+     else on the plot (a mark or a bar included) draws the brush. Both are applied when the
+     pointer is released. The pointer is captured only once a drag has begun, so that a
+     plain click still reaches the mark under it. */
   Timeline.prototype.listen = function () {
     var self = this;
     var svg = this.svg;
@@ -361,14 +363,17 @@
       if (event.button !== 0) { return; }
       var onCursor = self.cursor.contains(event.target);
       self.drag = { cursor: onCursor, x: at(event), moved: false };
-      svg.setPointerCapture(event.pointerId);
+      if (onCursor) { svg.setPointerCapture(event.pointerId); }
       event.preventDefault();
     });
     svg.addEventListener('pointermove', function (event) {
       var drag = self.drag;
       if (!drag) { return; }
       var x = at(event);
-      if (Math.abs(x - drag.x) > 3) { drag.moved = true; }
+      if (!drag.moved && Math.abs(x - drag.x) > 3) {
+        drag.moved = true;
+        if (!drag.cursor) { svg.setPointerCapture(event.pointerId); }
+      }
       if (drag.cursor) {
         self.placeCursor(iso(self.time(x)));
       } else if (drag.moved) {
@@ -385,6 +390,8 @@
       var drag = self.drag;
       self.drag = null;
       if (!drag) { return; }
+      self.dragged = drag.moved;  // the click that follows a drag opens nothing
+      window.setTimeout(function () { self.dragged = false; }, 0);
       var x = at(event);
       if (drag.cursor) {
         if (self.shownAsOf !== self.asOf) { self.setAsOf(self.shownAsOf); }
