@@ -22,6 +22,15 @@ event           any other event in (A, B] (talks, a handover)
 ==============  ==============================================================================
 
 The view's layers, filters and search apply; its as-of date and event window do not.
+
+How the actor layers model a change of hands, and so what can be found: a feature has one actor
+for its whole life, so a new holder is a new feature that starts when the old one ends, over
+the same ground (Assad's Syria ending on 8 Dec 2024 and the transitional government's area
+starting that day; the SDF's Raqqa and Deir ez-Zor ending on 18 Jan 2026 and Damascus's
+starting). What is not found: a site handed over is recorded as the site's end plus a
+``handover`` event (Ain al-Asad, 17 Jan 2026), so it lists as closed and an event, not as
+changed hands; lines (a buffer zone, five points) enclose no ground to compare; a redrawn
+area of the same holder is "opened", not a change of hands.
 """
 
 from __future__ import annotations

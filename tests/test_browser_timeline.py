@@ -115,6 +115,62 @@ def test_an_export_with_compare_lists_and_styles_the_changes(context, tmp_path, 
     assert context.recorder.outside == []
 
 
+def test_a_large_event_layer_is_a_monthly_histogram(context, tmp_path):
+    from tests.helpers import feature, layer_doc, write_doc
+
+    events = []
+    for number in range(2500):  # 2,500 events over 25 months: 100 a month
+        month = dt.date(2023, 1, 1) + dt.timedelta(days=31 * (number % 25))
+        events.append(
+            feature(
+                f"event-{number}",
+                kind="airstrike",
+                start=f"{month:%Y-%m}-{1 + number % 28:02d}",
+                claim_status="confirmed",
+                actor="A test actor",
+            )
+        )
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    write_doc(folder / "many.geojson", layer_doc(*events, group="events", layer_id="many"))
+    out = tmp_path / "many.html"
+    result = run_cli("export", "html", "-o", str(out), "--layers-dir", str(folder))
+    assert result.returncode == 0, result.stderr
+    page = open_export(context, out)
+    assert page.locator(".posture-timeline-mark").count() == 0
+    bins = page.eval_on_selector_all(
+        ".posture-timeline-bin",
+        "els => els.map(e => [e.dataset.month, e.querySelector('title').textContent])",
+    )
+    assert len(bins) == 25
+    assert all(title == f"100 events in {month}" for month, title in bins)
+
+
+def test_the_cursor_moves_from_the_keyboard_and_the_export_filters(context, tmp_path):
+    page = open_export(context, export(tmp_path, "--as-of", "2025-06-30"))
+    cursor = page.locator(".posture-timeline-cursor")
+    cursor.focus()
+    for _ in range(12):
+        page.keyboard.press("ArrowLeft")  # a month each
+    assert cursor.get_attribute("data-date") == "2024-06-30"
+    page.keyboard.press("Enter")
+    # The page holds the features of 30 Jun 2025: the sites and areas that began after
+    # 30 Jun 2024 are hidden, the rest stay.
+    later = page.evaluate(
+        "Object.values(window.posture.byId).filter(e => e.feature.s0 > '2024-06-30'"
+        " && e.layer.group !== 'events').map(e => e.feature.i)"
+    )
+    assert later  # sites and areas that began after the new date ...
+    hidden = page.evaluate(
+        "ids => ids.filter(i => !window.posture.groups.some(g =>"
+        " g.hasLayer(window.posture.byId[i].drawn[0])))",
+        later,
+    )
+    assert hidden == later  # ... are hidden
+    count = int(page.locator("#map_posture").get_attribute("data-feature-count"))
+    assert count == page.evaluate("Object.keys(window.posture.byId).length") - len(later)
+
+
 # ---------------------------------------------------------------------------------------------
 # The app
 

@@ -196,3 +196,102 @@ def test_parse_span(text, span):
 def test_parse_span_refuses_with_the_form_to_use(text):
     with pytest.raises(CompareError, match=r"A\.\.B|A must be before B"):
         parse_span(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# The export command follows --compare (real files, the real CLI)
+
+
+@pytest.fixture(scope="module")
+def real_changes():
+    from geo.catalog import load_catalog
+    from tests.helpers import LAYERS
+
+    return compare(load_catalog(Path(LAYERS)), View(), dt.date(2024, 11, 1), dt.date(2026, 2, 1))
+
+
+def test_csv_and_geojson_exports_carry_each_change(tmp_path, real_changes):
+    import csv
+    import json
+
+    from tests.helpers import run_cli
+
+    span = "2024-11-01..2026-02-01"
+    for fmt in ("csv", "geojson"):
+        result = run_cli("export", fmt, "-o", str(tmp_path / f"c.{fmt}"), "--compare", span)
+        assert result.returncode == 0, result.stderr
+    with open(tmp_path / "c.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = {row["id"]: row["change"] for row in csv.DictReader(handle)}
+    doc = json.loads((tmp_path / "c.geojson").read_text(encoding="utf-8"))
+    props = {f["properties"]["id"]: f["properties"]["change"] for f in doc["features"]}
+    assert rows == props
+    changed = {fid: kind for fid, kind in rows.items() if kind != "unchanged"}
+    assert changed == {c.id: c.kind for c in real_changes}
+    assert rows["ain-al-asad-air-base"] == "closed"  # gone at B, exported all the same
+    assert rows["al-udeid-air-base"] == "unchanged"
+    assert "changes from 1 Nov 2024 to 1 Feb 2026" in doc["layer"]["title"]
+
+
+def test_an_image_export_names_the_comparison(tmp_path):
+    from tests.helpers import run_cli
+
+    out = tmp_path / "c.svg"
+    result = run_cli("export", "svg", "-o", str(out), "--compare", "2024-11-01..2026-02-01")
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "changes from 1 Nov 2024 to 1 Feb 2026" in text
+    assert "#1a9850" in text and "#7b3294" in text  # opened and changed-hands outlines
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--compare", "2026..2024"], "A must be before B"),
+        (["--compare", "2024-02-30..2025"], "write two dates as A..B"),
+        (["--compare", "2024..2025", "--as-of", "2025"], "drop --as-of, --from and --to"),
+    ],
+)
+def test_a_bad_compare_is_one_line_and_writes_nothing(tmp_path, options, words):
+    from tests.helpers import run_cli
+
+    out = tmp_path / "c.csv"
+    result = run_cli("export", "csv", "-o", str(out), *options)
+    assert result.returncode == 1
+    assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_the_map_payload_carries_dates_changes_and_the_view_time():
+    from geo.render.payload import build_payload
+
+    cat = catalog(
+        (
+            "sites",
+            "us-posture",
+            [site("kept", "2000-05"), site("gone", "2000", "2024-06"), site("new", "2024-06-03")],
+        ),
+        ("events", "events", [event("strike", "2024-05", end="2024-07-02")]),
+    )
+    payload = build_payload(cat, compare_view(View(), A, B))
+    features = {f["i"]: f for layer in payload["layers"] for f in layer["features"]}
+    assert {fid: f.get("ch") for fid, f in features.items()} == {
+        "kept": None,
+        "gone": "closed",
+        "new": "opened",
+        "strike": "struck",
+    }
+    assert (features["kept"]["s0"], features["kept"].get("s1")) == ("2000-05-01", None)
+    assert (features["gone"]["s0"], features["gone"]["s1"]) == ("2000-01-01", "2024-06-30")
+    assert (features["strike"]["s0"], features["strike"]["s1"]) == ("2024-05-01", "2024-07-02")
+    assert [c["i"] for c in payload["changes"]] == ["strike", "gone", "new"]  # by first day
+    assert payload["time"] == {
+        "asOf": "2024-12-31",
+        "from": "2024-01-02",
+        "to": "2024-12-31",
+        "compare": ["2024-01-01", "2024-12-31"],
+        "first": "2024-05-01",
+        "last": "2024-07-02",
+    }
+    plain = build_payload(cat, View(as_of="2024-01-01"))
+    assert plain["changes"] == [] and plain["time"]["compare"] is None
+    assert all("ch" not in f for layer in plain["layers"] for f in layer["features"])

@@ -303,13 +303,17 @@
     this.cursor = cursor;
     this.placeCursor(this.asOf);
     cursor.addEventListener('keydown', function (event) {
-      var current = self.shownAsOf ? ms(self.shownAsOf) : self.t1;
-      var d = new Date(current);
+      var d = new Date(self.shownAsOf ? ms(self.shownAsOf) : self.t1);
       if (event.key === 'ArrowLeft' || event.key === 'ArrowRight') {
-        var months = event.key === 'ArrowLeft' ? -1 : 1;
-        if (event.shiftKey) { d.setUTCFullYear(d.getUTCFullYear() + months); }
-        else { d.setUTCMonth(d.getUTCMonth() + months); }
-        self.placeCursor(iso(Math.max(self.t0, Math.min(self.t1, d.getTime()))));
+        // A month a press (a year with Shift), on the day the steps began, clamped to the
+        // month's end: 30 Jun, 30 May, ..., 28 Feb, 30 Mar, as the sidebar's steps do.
+        var steps = (event.key === 'ArrowLeft' ? -1 : 1) * (event.shiftKey ? 12 : 1);
+        if (!self.keyDay) { self.keyDay = d.getUTCDate(); }
+        var month = d.getUTCFullYear() * 12 + d.getUTCMonth() + steps;
+        var year = Math.floor(month / 12);
+        var last = new Date(Date.UTC(year, month % 12 + 1, 0)).getUTCDate();
+        var time = Date.UTC(year, month % 12, Math.min(self.keyDay, last));
+        self.placeCursor(iso(Math.max(self.t0, Math.min(self.t1, time))), true);
         event.preventDefault();
       } else if (event.key === 'Enter' && self.shownAsOf) {
         self.setAsOf(self.shownAsOf);
@@ -318,8 +322,9 @@
     });
   };
 
-  Timeline.prototype.placeCursor = function (day) {
+  Timeline.prototype.placeCursor = function (day, byKey) {
     this.shownAsOf = day;
+    if (!byKey) { this.keyDay = null; }
     if (!day) {
       this.cursor.style.display = 'none';
       return;
