@@ -224,8 +224,8 @@ def x_of(frame, day: str) -> float:
     return box["x"] + inner
 
 
-def row_y(frame, layer_id: str) -> float:
-    box = frame.locator(f".posture-timeline-row[data-layer='{layer_id}'] line").bounding_box()
+def row_y(frame, group: str) -> float:
+    box = frame.locator(f".posture-timeline-row[data-group='{group}'] line").bounding_box()
     return box["y"] - 6  # just above the row's bottom rule: inside the row
 
 

@@ -1,5 +1,5 @@
 /* The timeline under the map: events as marks over time, sites and areas as bars over their
-   validity, one row per layer. Drag across it to set the event window, drag the as-of cursor
+   validity, one row per group of layers. Drag across it to set the event window, drag the as-of cursor
    (or focus it and press the arrow keys, Enter to apply), click a mark or a bar to open its
    feature. In the app each change goes to the parent frame (pm.tellParent), which sets the
    view; an exported page filters its own features instead.
@@ -11,13 +11,13 @@
   var NS = 'http://www.w3.org/2000/svg';
   var DAY = 86400000;
   var MAX_MARKS = 2000;     // a layer with more events is drawn as a monthly count histogram
-  var LABEL_WIDTH = 132;
+  var LABEL_WIDTH = 104;
   var PAD_RIGHT = 14;
   var AXIS_HEIGHT = 20;
   var TOP = 14;             // room for the cursor's handle and the date labels
   var MARK_LANES = 6;
-  var BAR_LANES = 6;
-  var LANE = 5;
+  var BAR_LANES = 4;
+  var LANE = 4;
 
   function ms(day) { return Date.parse(day + 'T00:00:00Z'); }
   function iso(time) { return new Date(time).toISOString().slice(0, 10); }
@@ -113,10 +113,9 @@
     this.left = LABEL_WIDTH;
     this.right = width - PAD_RIGHT;
     while (this.svg.firstChild) { this.svg.removeChild(this.svg.firstChild); }
-    var rows = payload.layers.filter(function (layer) { return layer.features.length; });
     var y = TOP;
-    var layout = rows.map(function (layer) {
-      var row = self.layoutRow(layer, y);
+    var layout = groupRows(payload.layers).map(function (group) {
+      var row = self.layoutRow(group, y);
       y += row.height;
       return row;
     });
@@ -142,28 +141,53 @@
     this.fit();
   };
 
+  /* One row per group of layers (US posture, regional actors, events, your layers), each item
+     in its layer's colour: a compact timeline leaves the map its room. */
+  function groupRows(layers) {
+    var rows = [];
+    var byGroup = {};
+    layers.forEach(function (layer) {
+      if (!layer.features.length) { return; }
+      var row = byGroup[layer.group];
+      if (!row) {
+        row = byGroup[layer.group] = { id: layer.group, layers: [], entries: [],
+          title: GROUP_TITLES[layer.group] || layer.group };
+        rows.push(row);
+      }
+      row.layers.push(layer.title + ' (' + layer.features.length + ')');
+      layer.features.forEach(function (f) {
+        if (f.s0) { row.entries.push({ f: f, layer: layer }); }
+      });
+    });
+    return rows;
+  }
+  var GROUP_TITLES = { 'us-posture': 'US posture', 'regional-actors': 'Regional actors',
+    events: 'Events', user: 'Your layers' };
+
+  function colourOf(layer) {
+    return /^#[0-9a-fA-F]{3,8}$/.test(layer.color) ? layer.color : '#555555';
+  }
+
   /* Lanes within a row so that overlapping bars (and marks closer than a few pixels) stay
      apart; once every lane is busy, an item goes to the lane that freed up first. */
-  Timeline.prototype.layoutRow = function (layer, y) {
+  Timeline.prototype.layoutRow = function (row, y) {
     var self = this;
-    var events = [];
-    var bars = [];
-    layer.features.forEach(function (f) {
-      if (!f.s0) { return; }
-      (isEvent(layer, f) ? events : bars).push(f);
-    });
+    var events = row.entries.filter(function (e) { return isEvent(e.layer, e.f); });
+    var bars = row.entries.length - events.length;
     var histogram = events.length > MAX_MARKS;
     var items = [];
     var lanesUsed = 0;
+    var mark = events.length >= bars;
     if (!histogram) {
       var ends = [];
-      var mark = events.length >= bars.length;
       var lanes = mark ? MARK_LANES : BAR_LANES;
-      events.concat(bars).map(function (f) {
+      row.entries.map(function (e) {
+        var f = e.f;
         // What began before the axis starts at its left edge; what lasts runs to its right.
         var x0 = Math.max(self.left, self.x(ms(f.s0)));
         var x1 = f.s1 ? Math.min(self.right, self.x(ms(f.s1) + DAY)) : self.right;
-        return { f: f, x0: x0, x1: Math.max(x1, x0 + 2), event: isEvent(layer, f) };
+        return { f: f, layer: e.layer, x0: x0, x1: Math.max(x1, x0 + 2),
+          event: isEvent(e.layer, f) };
       }).sort(function (a, b) { return a.x0 - b.x0; }).forEach(function (item) {
         var gap = item.event ? 7 : 1;
         var lane = 0;
@@ -177,35 +201,30 @@
         items.push(item);
       });
     }
-    var laneHeight = events.length >= bars.length ? 6.5 : LANE;
-    var height = histogram ? 34 : Math.max(16, lanesUsed * laneHeight + 8);
-    return { layer: layer, y: y, height: height, items: items, histogram: histogram,
+    var laneHeight = mark ? 6.5 : LANE;
+    var height = histogram ? 34 : Math.max(14, lanesUsed * laneHeight + 6);
+    return { row: row, y: y, height: height, items: items, histogram: histogram,
       events: events, laneHeight: laneHeight };
   };
 
   Timeline.prototype.drawRow = function (row) {
     var self = this;
-    var layer = row.layer;
-    var group = node('g', { 'class': 'posture-timeline-row', 'data-layer': layer.id }, this.svg);
+    var group = node('g', { 'class': 'posture-timeline-row', 'data-group': row.row.id },
+      this.svg);
     node('line', { x1: 0, x2: this.right, y1: row.y + row.height, y2: row.y + row.height,
       'class': 'posture-timeline-rule' }, group);
-    var label = text(group, 4, row.y + Math.min(row.height, 16) - 4, layer.title,
+    var label = text(group, 4, row.y + Math.min(row.height, 14) - 3, row.row.title,
       'posture-timeline-label');
-    titled(label, layer.title + ' (' + layer.features.length + ')');
-    if (label.getComputedTextLength && label.getComputedTextLength() > LABEL_WIDTH - 10) {
-      var words = layer.title;
-      while (words.length > 3 && label.getComputedTextLength() > LABEL_WIDTH - 10) {
-        words = words.slice(0, -1);
-        label.firstChild.nodeValue = words + '…';
-      }
+    titled(label, row.row.layers.join('; '));
+    if (row.histogram) {
+      this.drawHistogram(group, row, colourOf(row.events[0].layer));
+      return;
     }
-    var colour = /^#[0-9a-fA-F]{3,8}$/.test(layer.color) ? layer.color : '#555555';
-    if (row.histogram) { this.drawHistogram(group, row, colour); return; }
     row.items.forEach(function (item) {
       var f = item.f;
-      var y = row.y + 4 + item.lane * row.laneHeight;
+      var colour = colourOf(item.layer);
+      var y = row.y + 3 + item.lane * row.laneHeight;
       var shape;
-      var when = f.dl || f.s0;
       if (item.event) {
         shape = node('circle', { cx: item.x0, cy: y + 3, r: 3.2, fill: colour,
           'class': 'posture-timeline-mark' }, group);
@@ -217,7 +236,7 @@
       shape.setAttribute('data-start', f.s0);
       if (f.ch) { shape.setAttribute('data-change', f.ch); }
       shape.setAttribute('tabindex', '-1');
-      titled(shape, f.n + ' (' + when + ')');
+      titled(shape, f.n + ' (' + (f.dl || f.s0) + ') · ' + item.layer.title);
       shape.addEventListener('click', function (event) {
         event.stopPropagation();
         if (!self.dragged) { self.open(f.i); }
@@ -230,8 +249,8 @@
   Timeline.prototype.drawHistogram = function (group, row, colour) {
     var self = this;
     var counts = {};
-    row.events.forEach(function (f) {
-      var month = f.s0.slice(0, 7);
+    row.events.forEach(function (e) {
+      var month = e.f.s0.slice(0, 7);
       counts[month] = (counts[month] || 0) + 1;
     });
     var months = Object.keys(counts);
