@@ -315,3 +315,13 @@ def test_compare_in_the_url_lists_the_changes_below_the_map(context, app_url, ca
     )
     assert sorted(drawn) == sorted(c.id for c in changes)
     assert frame.locator(".posture-timeline-compare").count() == 2
+    # While comparing, the cursor is B and a brushed span is A..B.
+    handle = frame.locator(".posture-timeline-handle").bounding_box()
+    drag(page, handle["x"] + handle["width"] / 2, x_of(frame, "2025-06-15"), handle["y"] + 3)
+    span = wait_for_param(page, "compare", r"2024-11-01\.\.2025-06-\d\d")
+    assert days_apart(span.split("..")[1], "2025-06-15") <= 3
+    frame = map_frame(page)
+    drag(page, x_of(frame, "2024-01-01"), x_of(frame, "2025-01-01"), row_y(frame, "events"))
+    span = wait_for_param(page, "compare", r"2023-12-\d\d\.\.2024-12-\d\d")
+    assert days_apart(span.split("..")[0], "2023-12-31") <= 3
+    assert "window" not in params(page)

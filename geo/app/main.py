@@ -346,7 +346,7 @@ def _compare_controls() -> tuple[dt.date, dt.date] | None:
 
 def _apply_time_request() -> None:
     """A date the map's timeline sent (see pages.timeline_and_changes), put into the widgets
-    before they are drawn. While comparing, a brushed span becomes A and B."""
+    before they are drawn. While comparing, a brushed span becomes A and B, and the cursor B."""
     ss = st.session_state
     request = ss.pop("_time_request", None)
     if not request:
@@ -363,7 +363,9 @@ def _apply_time_request() -> None:
         else:
             ss["window"] = "custom"
             ss["window_from"], ss["window_to"] = _clamp(window[0]), _clamp(window[1])
-    if as_of is not None:
+    if as_of is not None and ss.get("compare_on"):  # the cursor shows B while comparing
+        ss["compare_b"] = _clamp(as_of)
+    elif as_of is not None:
         ss["all_dates"] = False
         ss["as_of"] = _clamp(as_of)
 
