@@ -67,6 +67,8 @@ class View:
     selected: str | None = None
     center: tuple[float, float] | None = None
     zoom: int | None = None
+    # Compare two dates (A, B), ISO; see geo/compare.py. The dates above then show B.
+    compare: tuple[str, str] | None = None
 
     def with_(self, **changes: Any) -> View:
         return replace(self, **changes)

@@ -24,6 +24,7 @@ def test_round_trip_keeps_every_part_of_the_view():
         center=(33.1, 43.2),
         zoom=7,
         tiles="openstreetmap",
+        compare=(dt.date(2023, 10, 7), dt.date(2024, 1, 15)),
     )
     params = to_params(state, LAYERS)
     as_lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
@@ -99,6 +100,7 @@ states = st.builds(
     ),
     zoom=st.integers(1, 18),
     tiles=st.sampled_from(TILES),
+    compare=st.none() | st.tuples(dates, dates).filter(lambda pair: pair[0] < pair[1]),
 )
 
 
@@ -115,3 +117,68 @@ def test_any_state_survives_the_url(state):
     params = to_params(state, LAYERS)
     as_lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
     assert parse_params(as_lists, LAYERS, TILES) == state
+
+
+def test_compare_is_in_the_url_and_shows_b_with_the_events_since_a():
+    state = UrlState(as_of=dt.date(2020, 1, 1), compare=(dt.date(2024, 1, 1), dt.date(2025, 6, 30)))
+    params = to_params(state, LAYERS)
+    assert params["compare"] == "2024-01-01..2025-06-30"
+    assert parse_params({"compare": ["2024-01-01..2025-06-30"]}, LAYERS, TILES).compare == (
+        dt.date(2024, 1, 1),
+        dt.date(2025, 6, 30),
+    )
+    view = to_view(state, LAYERS, dt.date(2026, 12, 3))
+    assert view.compare == ("2024-01-01", "2025-06-30")
+    assert (view.as_of, view.window_from, view.window_to) == (
+        "2025-06-30",
+        "2024-01-02",
+        "2025-06-30",
+    )
+    assert to_view(UrlState(as_of=dt.date(2020, 1, 1)), LAYERS, dt.date(2026, 1, 1)).compare is None
+
+
+def test_a_partial_compare_means_whole_periods_and_a_bad_one_is_dropped():
+    span = parse_params({"compare": ["2024..2025-06"]}, LAYERS, TILES).compare
+    assert span == (dt.date(2024, 1, 1), dt.date(2025, 6, 30))
+    for bad in ("2025..2024", "2024-02-30..2025", "2024", "..", "x" * 500):
+        assert parse_params({"compare": [bad]}, LAYERS, TILES).compare is None
+
+
+# The sidebar's compare controls write the URL (Streamlit's AppTest: the real script, no browser)
+
+
+def _app(**params: str):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import ROOT
+
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_the_compare_controls_put_a_and_b_in_the_url():
+    app = _app(asof="2025-01-01")
+    assert "compare" not in app.query_params
+    app.checkbox(key="compare_on").check().run()
+    app.date_input(key="compare_a").set_value(dt.date(2024, 11, 1))
+    app.date_input(key="compare_b").set_value(dt.date(2026, 2, 1)).run()
+    assert not app.exception, app.exception
+    assert app.query_params["compare"] in ("2024-11-01..2026-02-01", ["2024-11-01..2026-02-01"])
+    assert any(
+        block.value.startswith("**Changes from 1 Nov 2024 to 1 Feb 2026**")
+        for block in app.markdown
+    )
+    app.date_input(key="compare_a").set_value(dt.date(2026, 3, 1)).run()
+    assert "compare" not in app.query_params
+    assert any("A must be before B" in warning.value for warning in app.warning)
+
+
+def test_a_compare_link_ticks_the_box_and_fills_the_dates():
+    app = _app(compare="2024-11-01..2026-02-01")
+    assert app.checkbox(key="compare_on").value is True
+    assert app.date_input(key="compare_a").value == dt.date(2024, 11, 1)
+    assert app.date_input(key="compare_b").value == dt.date(2026, 2, 1)

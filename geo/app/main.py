@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from geo.app import pages
 from geo.app.analysis_page import analysis_page
@@ -206,6 +207,9 @@ def _init_from_url(catalog: Catalog) -> None:
     ss["selected"] = state.selected if state.selected and catalog.find(state.selected) else None
     ss["center"], ss["zoom"] = state.center, state.zoom
     ss["tiles"] = state.tiles
+    ss["compare_on"] = state.compare is not None
+    before, after = state.compare or (step_date(dt.date.today(), "year", -1), dt.date.today())
+    ss["compare_a"], ss["compare_b"] = _clamp(before), _clamp(after)
     ss["step_unit"] = "month"
     ss["labels"] = st.query_params.get("labels") != "0"
     ss["playing"] = False
@@ -234,6 +238,7 @@ def shown_counts(catalog: Catalog, view: View) -> dict[str, int]:
 
 def _sidebar(catalog: Catalog, base: Catalog) -> UrlState:
     ss = st.session_state
+    _apply_time_request()
     counts = shown_counts(catalog, to_view(_state(catalog), [], dt.date.today()))
     with st.sidebar:
         st.header("Layers")
@@ -254,6 +259,7 @@ def _sidebar(catalog: Catalog, base: Catalog) -> UrlState:
             disabled=ss["all_dates"],
             help="Sites and areas shown are those in place on this date.",
         )
+        _enter_applies_dates()
         step_cols = st.columns([2, 1, 1])
         step_cols[0].selectbox("Step", STEP_UNITS, key="step_unit", label_visibility="collapsed")
         step_cols[1].button(
@@ -286,6 +292,7 @@ def _sidebar(catalog: Catalog, base: Catalog) -> UrlState:
             st.date_input(
                 "Events to", key="window_to", min_value=EARLIEST, max_value=dt.date.today()
             )
+        _compare_controls()
         st.header("Filters")
         facets = catalog.facets()
         st.multiselect(
@@ -328,7 +335,89 @@ def _state(catalog: Catalog) -> UrlState:
         center=ss["center"],
         zoom=ss["zoom"],
         tiles=ss["tiles"],
+        compare=_chosen_compare(),
     )
+
+
+# Streamlit's date field applies a typed date only when the focus leaves it (a click
+# elsewhere); Enter does nothing. This moves the focus to the field's own wrapper on Enter,
+# which applies the date the same way. Same-origin frame: it reaches the app's document.
+_ENTER_SCRIPT = """<script>
+(function () {
+  var top = window.parent;
+  if (!top || top.__postureEnterDates) { return; }
+  top.__postureEnterDates = true;
+  top.document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Enter' || event.isComposing || !event.target.closest) { return; }
+    var field = event.target.closest('[data-testid="stDateInputField"]');
+    if (!field) { return; }
+    var holder = field.closest('[data-testid="stDateInput"]') || field.parentElement;
+    holder.setAttribute('tabindex', '-1');
+    event.preventDefault();
+    holder.focus();
+  }, true);
+}());
+</script>"""
+
+
+def _enter_applies_dates() -> None:
+    """Make Enter apply a date typed into any date field (issue 11, part 8)."""
+    components.html(_ENTER_SCRIPT, height=0)
+
+
+def _compare_controls() -> None:
+    """The compare-two-dates widgets (their values reach the view through _chosen_compare)."""
+    ss = st.session_state
+    st.checkbox(
+        "Compare two dates",
+        key="compare_on",
+        help="Show what opened, closed, changed hands or was struck between A and B: the map "
+        "shows the posture at B and the events after A, and lists the changes below it.",
+    )
+    if not ss["compare_on"]:
+        return
+    columns = st.columns(2)
+    today = dt.date.today()
+    columns[0].date_input("A (before)", key="compare_a", min_value=EARLIEST, max_value=today)
+    columns[1].date_input("B (after)", key="compare_b", min_value=EARLIEST, max_value=today)
+    if ss["compare_a"] >= ss["compare_b"]:
+        st.warning("A must be before B; the map shows no comparison until it is.")
+
+
+def _chosen_compare() -> tuple[dt.date, dt.date] | None:
+    """The A and B the widgets hold, or None while comparing is off or A is not before B."""
+    ss = st.session_state
+    if not ss.get("compare_on") or ss.get("compare_a") is None or ss.get("compare_b") is None:
+        return None
+    if ss["compare_a"] >= ss["compare_b"]:
+        return None
+    return ss["compare_a"], ss["compare_b"]
+
+
+def _apply_time_request() -> None:
+    """A date the map's timeline sent (see pages.timeline_and_changes), put into the widgets
+    before they are drawn. While comparing, a brushed span becomes A and B, and the cursor B."""
+    ss = st.session_state
+    request = ss.pop("_time_request", None)
+    if not request:
+        return
+    try:
+        window = [dt.date.fromisoformat(day) for day in request.get("window") or []]
+        as_of = dt.date.fromisoformat(request["asof"]) if request.get("asof") else None
+    except (TypeError, ValueError):  # not from our timeline: ignore it
+        return
+    if len(window) == 2 and window[0] <= window[1]:
+        if ss.get("compare_on"):
+            ss["compare_a"] = _clamp(window[0] - dt.timedelta(days=1))
+            ss["compare_b"] = _clamp(window[1])
+        else:
+            ss["window"] = "custom"
+            ss["window_from"], ss["window_to"] = _clamp(window[0]), _clamp(window[1])
+    if as_of is not None and ss.get("compare_on"):  # the cursor shows B while comparing
+        ss["compare_b"] = _clamp(as_of)
+    elif as_of is not None:
+        ss["all_dates"] = False
+        ss["as_of"] = _clamp(as_of)
 
 
 def _upload_box(base: Catalog) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from geo.app.map_component import posture_map
 from geo.app.text import md, md_link, safe_url
 from geo.catalog import GROUP_TITLES, bibliography, is_event
+from geo.compare import CHANGE_LABELS, view_changes
 from geo.export import FILE_FORMATS, MIME_TYPES, export_bytes
+from geo.model import PartialDate
 from geo.render.payload import (
     build_payload,
     caption,
@@ -25,6 +28,7 @@ def map_page(ctx: Context) -> None:
     payload = build_payload(ctx.catalog, ctx.view.with_(selected=None))
     click = posture_map(ctx.catalog, ctx.view, payload, tiles=ctx.tiles, labels=ctx.labels)
     _take_click(click)
+    timeline_and_changes(ctx, click)
     st.markdown(f"**{payload['count']}** features shown · {md(caption(ctx.view))}")
     _details(ctx)
     _downloads(ctx, payload["count"])
@@ -43,6 +47,56 @@ def _take_click(click: dict[str, Any] | None) -> None:
     if click.get("selected") != ss.get("selected"):
         ss["selected"] = click.get("selected")
         st.rerun()
+
+
+def timeline_and_changes(ctx: Context, click: dict[str, Any] | None) -> None:
+    """Take a date the map's timeline sent (a brushed window or the as-of cursor), and list a
+    comparison's changes below the map.
+
+    The sidebar's date widgets are drawn already in this run and cannot change now: the
+    request waits in the session for the next run, which applies it before drawing them
+    (geo/app/main.py ``_apply_time_request``)."""
+    ss = st.session_state
+    if (
+        click
+        and click.get("at") != ss.get("_last_time")
+        and (click.get("window") or click.get("asof"))
+    ):
+        ss["_last_time"] = click.get("at")
+        ss["_time_request"] = {"window": click.get("window"), "asof": click.get("asof")}
+        st.rerun()
+    if ctx.view.compare:
+        _changes_list(ctx)
+
+
+def _changes_list(ctx: Context) -> None:
+    """What opened, closed, changed hands or was struck between A and B, each linked to a view
+    of its feature."""
+    a, b = ctx.view.compare
+    changes = view_changes(ctx.catalog, ctx.view)
+    st.markdown(
+        f"**Changes from {md(_day(a))} to {md(_day(b))}** · {len(changes)} · green outline: "
+        "opened; grey, dashed: closed; purple: changed hands; dark red ring: struck"
+    )
+    if not changes:
+        st.caption("Nothing opened, closed, changed hands or was struck between these dates.")
+        return
+    params = {key: st.query_params.get_all(key) for key in st.query_params if key != "sel"}
+    lines = []
+    for change in changes:
+        props = change.feature["properties"]
+        link = "?" + urlencode({**params, "sel": change.id}, doseq=True)
+        note = f" ({md(change.note)})" if change.note else ""
+        lines.append(
+            f"- **{CHANGE_LABELS[change.kind]}** · {md(_day(change.date))} · "
+            f"[{md(props['name'])}]({link}){note} · {md(change.layer.title)}"
+        )
+    with st.container(height=260):
+        st.markdown("\n".join(lines))
+
+
+def _day(text: str) -> str:
+    return PartialDate.parse(text).label()
 
 
 def _downloads(ctx: Context, count: int) -> None:

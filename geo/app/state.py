@@ -17,7 +17,11 @@ q         full-text search                               ``q=udeid``
 sel       the selected feature's id                      ``sel=al-udeid-air-base``
 view      map centre and zoom, written by the map        ``view=26.1,50.5,7``
 tiles     basemap tiles                                  ``tiles=openstreetmap``
+compare   two dates A..B to compare (see geo/compare.py)  ``compare=2024-01-01..2025-06-30``
 ========  =============================================  ==========================
+
+With ``compare`` the map shows the posture at B and the events in (A, B], whatever the as-of
+date and the window say (they stay in the URL for when the comparison is switched off).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from geo.catalog import View
+from geo.compare import CompareError, compare_view, parse_span, span_text
 from geo.model import DateError, PartialDate
 
 WINDOWS = {
@@ -54,6 +59,7 @@ class UrlState:
     center: tuple[float, float] | None = None
     zoom: int | None = None
     tiles: str = "none"
+    compare: tuple[dt.date, dt.date] | None = None
 
 
 def parse_params(
@@ -85,6 +91,7 @@ def parse_params(
         center=center,
         zoom=zoom,
         tiles=tile,
+        compare=_parse_compare(first("compare")),
     )
 
 
@@ -115,6 +122,8 @@ def to_params(state: UrlState, default_layers: Sequence[str]) -> dict[str, str |
         params["view"] = f"{state.center[0]:.4f},{state.center[1]:.4f},{state.zoom}"
     if state.tiles != "none":
         params["tiles"] = state.tiles
+    if state.compare:
+        params["compare"] = span_text(*state.compare)
     return params
 
 
@@ -128,7 +137,7 @@ def to_view(state: UrlState, default_layers: Sequence[str], today: dt.date) -> V
         window_from = step_date(as_of, "year", -1) + dt.timedelta(days=1)
     elif state.window == "custom":
         window_from, window_to = state.window_from, state.window_to
-    return View(
+    view = View(
         layers=tuple(state.layers if state.layers is not None else default_layers),
         as_of=as_of.isoformat() if as_of else None,
         window_from=window_from.isoformat() if window_from else None,
@@ -139,6 +148,7 @@ def to_view(state: UrlState, default_layers: Sequence[str], today: dt.date) -> V
         center=state.center,
         zoom=state.zoom,
     )
+    return compare_view(view, *state.compare) if state.compare else view
 
 
 def step_date(date: dt.date, unit: str, steps: int) -> dt.date:
@@ -163,6 +173,15 @@ def _parse_date(text: str | None, last: bool) -> dt.date | None:
     except DateError:
         return None
     return date.last_day() if last else date.first_day()
+
+
+def _parse_compare(text: str | None) -> tuple[dt.date, dt.date] | None:
+    if not text:
+        return None
+    try:
+        return parse_span(text[:40])
+    except CompareError:
+        return None
 
 
 def _parse_view(text: str | None) -> tuple[tuple[float, float] | None, int | None]:

@@ -8,6 +8,11 @@
   columns. KML sets each placemark's name and description; the GeoPackage holds one table named
   after the view.
 
+A comparison (``--compare A..B``, :mod:`geo.compare`) also exports what closed between A and B,
+and every feature gets a ``change`` property or column: opened, closed, changed-hands, struck,
+event, or unchanged. Such a GeoJSON is then a change list rather than a layer file (the layer
+format has no ``change`` property, so ``python -m geo validate`` refuses it).
+
 Every export says to which date its data was reviewed (:meth:`Catalog.reviewed_to`): the
 GeoJSON layer's ``reviewed`` and description, the ``data_reviewed_to`` column of CSV, KML and
 GeoPackage, the KML document's description, the GeoPackage table's description and metadata.
@@ -112,13 +117,14 @@ def data_bytes(
     catalog: Catalog, view: View, fmt: str, title: str | None = None, name: str = "export"
 ) -> bytes:
     """The bytes of the view's features as ``fmt``; ``name`` is the file's name in messages."""
-    pairs = list(catalog.features(view))
+    pairs = view_pairs(catalog, view)
     if not pairs:
         raise EmptyViewError("the view shows no feature")
     reviewed = catalog.reviewed_to()
     if fmt == "geojson":
         doc = geojson_document(catalog, view, pairs, title)
-        _check_layer_document(doc, name)
+        if not view.compare:  # a change list is not a layer file; see the module's text
+            _check_layer_document(doc, name)
         from geo.fmt import canonical_text
 
         return canonical_text(doc).encode("utf-8")
@@ -127,6 +133,18 @@ def data_bytes(
     if fmt in ("kml", "gpkg"):
         return ogr_bytes(pairs, fmt, view_slug(view), _summary(catalog, view, pairs, title), name)
     raise ValueError(f"unknown data format {fmt!r}: use one of {', '.join(DATA_FORMATS)}")
+
+
+def view_pairs(catalog: Catalog, view: View) -> list[tuple[Layer, dict[str, Any]]]:
+    """The view's features; in a comparison, with what closed and a ``change`` property each."""
+    if not view.compare:
+        return list(catalog.features(view))
+    from geo.compare import compare_pairs
+
+    return [
+        (layer, {**feature, "properties": {**feature["properties"], "change": kind or "unchanged"}})
+        for layer, feature, kind in compare_pairs(catalog, view)
+    ]
 
 
 def _summary(

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.catalog import Catalog, View, bibliography, is_event
-from geo.export.data import EmptyViewError
+from geo.export.data import EmptyViewError, view_pairs
 from geo.export.text import NOT_XML, clean
 from geo.export.view_args import default_title, filter_label, time_label
 from geo.io import write_atomic
@@ -98,7 +98,7 @@ def render_image(
     """The image's bytes. ``basemap_only`` draws the frame without features (for comparisons)."""
     if fmt not in IMAGE_FORMATS:
         raise ValueError(f"unknown image format {fmt!r}: use png or svg")
-    pairs = list(catalog.features(view))
+    pairs = view_pairs(catalog, view)  # with what closed, in a comparison
     if not pairs:
         raise EmptyViewError("the view shows no feature")
     import matplotlib
@@ -221,6 +221,8 @@ def _draw(
     _draw_basemap(ax, extent, tolerance=0.5 * (extent[1] - extent[0]) / (box_w_in * dpi))
     if not basemap_only:
         _draw_features(ax, pairs)
+        if view.compare:
+            _draw_changes(ax, pairs)
     _draw_scale_bar(ax, extent)
 
     heading = _title(view, title)
@@ -291,6 +293,8 @@ def _subtitle(view: View, pairs: list[tuple[Layer, dict[str, Any]]], with_time: 
     filters = filter_label(view)
     if filters:
         parts.append(f"filtered by {filters}")
+    if view.compare:
+        parts.append(CHANGE_KEY)
     layers = {layer.id for layer, _feature in pairs}
     count = len(pairs)
     parts.append(
@@ -596,6 +600,47 @@ def _draw_features(ax: Any, pairs: list[tuple[Layer, dict[str, Any]]]) -> None:
     for (layer_id, exact, event), xy in sorted(points.items(), key=lambda item: item[0][2]):
         color, _alpha, marker = _style(layer_of[layer_id])
         _scatter(ax, xy, color, marker, exact, event)
+
+
+# Compare two dates: each change drawn over its feature, as the HTML map does (compare.js).
+CHANGE_STYLES = {
+    "opened": ("#1a9850", "-"),
+    "closed": ("#7f7f7f", (0, (3, 2))),
+    "changed-hands": ("#7b3294", "-"),
+    "struck": ("#67000d", "-"),
+}
+CHANGE_KEY = "green: opened, grey dashed: closed, purple: changed hands, dark red ring: struck"
+
+
+def _draw_changes(ax: Any, pairs: list[tuple[Layer, dict[str, Any]]]) -> None:
+    """Outline each feature of a comparison by its ``change`` (see geo/compare.py)."""
+    from matplotlib.patches import PathPatch
+    from shapely.geometry import shape
+
+    for _layer, feature in pairs:
+        style = CHANGE_STYLES.get(feature["properties"].get("change", ""))
+        if style is None:
+            continue
+        color, line = style
+        geom = shape(feature["geometry"])
+        if geom.geom_type in ("Polygon", "MultiPolygon"):
+            path = _polygon_path(geom)
+            if path is not None:
+                ax.add_patch(
+                    PathPatch(path, fill=False, edgecolor=color, linewidth=2.4, linestyle=line)
+                )
+            continue
+        point = geom if geom.geom_type == "Point" else geom.representative_point()
+        ax.scatter(
+            [point.x],
+            [point.y],
+            s=190,
+            facecolors="none",
+            edgecolors=color,
+            linewidths=2.0,
+            linestyle=line,
+            zorder=6,
+        )
 
 
 def _rgba(color: str, alpha: float) -> tuple[float, float, float, float]:

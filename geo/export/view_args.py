@@ -13,6 +13,10 @@ The options are the same for every export format:
     repeatable; KEY is one of ``country``, ``actor``, ``kind``, ``status`` or ``q`` (free text).
     Several values for one key widen the filter (country=IQ and country=SY shows both); values of
     different keys narrow it. Values are matched without regard to case.
+``--compare A..B``
+    compare two dates (geo/compare.py): the posture at B, the events in (A, B], and what closed,
+    each feature marked with its change (opened, closed, changed-hands, struck, event). It sets
+    the dates itself, so it does not go with ``--as-of``, ``--from`` or ``--to``.
 
 With none of these, the view shows every layer and every date.
 """
@@ -25,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from geo.catalog import Catalog, View
+from geo.compare import CompareError, compare_view, parse_span
 from geo.model import DateError, PartialDate
 
 FILTER_KEYS = {
@@ -75,6 +80,12 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help=f"repeatable: {FILTER_HELP}",
     )
+    parser.add_argument(
+        "--compare",
+        metavar="A..B",
+        help="compare two dates: what opened, closed, changed hands or was struck between A "
+        "and B (e.g. 2024-01-01..2025-06-30); not with --as-of, --from or --to",
+    )
 
 
 def view_from_args(args: argparse.Namespace, catalog: Catalog) -> View:
@@ -96,7 +107,20 @@ def view_from_args(args: argparse.Namespace, catalog: Catalog) -> View:
             "swap them or widen the window"
         )
     changes = _filters(getattr(args, "filters", None) or [], catalog)
-    return View(layers=layers, as_of=as_of, window_from=window_from, window_to=window_to, **changes)
+    view = View(layers=layers, as_of=as_of, window_from=window_from, window_to=window_to, **changes)
+    span = getattr(args, "compare", None)
+    if span is None:
+        return view
+    if as_of or window_from or window_to:
+        raise ViewError(
+            f"--compare {span} sets the dates itself (the posture at B, the events after A): "
+            "drop --as-of, --from and --to"
+        )
+    try:
+        a, b = parse_span(span)
+    except CompareError as exc:
+        raise ViewError(f"--compare {exc}") from None
+    return compare_view(view, a, b)
 
 
 def _layers(options: Sequence[str] | str | None, catalog: Catalog) -> tuple[str, ...] | None:
@@ -198,6 +222,8 @@ def _label(iso: str) -> str:
 
 def time_label(view: View) -> str:
     """'as of 1 Jan 2019', 'events 1 Jan 2024 – 31 Dec 2024', or 'all dates'."""
+    if view.compare:
+        return f"changes from {_label(view.compare[0])} to {_label(view.compare[1])}"
     parts = []
     if view.as_of:
         parts.append(f"as of {_label(view.as_of)}")
@@ -250,12 +276,14 @@ def view_slug(view: View, prefix: str = "posture") -> str:
     else:
         layers = f"{len(view.layers)}_layers"
     parts = [prefix, layers]
-    if view.as_of:
-        parts.append(f"as_of_{view.as_of}")
-    if view.window_from:
-        parts.append(f"from_{view.window_from}")
-    if view.window_to:
-        parts.append(f"to_{view.window_to}")
+    if view.compare:
+        parts.append(f"compare_{view.compare[0]}_{view.compare[1]}")
+    else:
+        for word, day in (("as_of", view.as_of), ("from", view.window_from)):
+            if day:
+                parts.append(f"{word}_{day}")
+        if view.window_to:
+            parts.append(f"to_{view.window_to}")
     if filter_label(view):
         parts.append("filtered")
     slug = re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_")

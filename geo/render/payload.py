@@ -18,8 +18,13 @@ st   claim status                           o    outcome
 de   description                            src  source indices
 cl   claims: [topic, value, as_of, source]  q    quotes by source index
 g    geometry                               or   origin: [lon, lat, name, precision, note]
-ic   ICAO code
+ic   ICAO code                              s0   first day, ISO (for the timeline)
+s1   last day, ISO; absent while it lasts   ch   its change, in a comparison (geo/compare.py)
 ==== =====================================  ==== ===========================================
+
+``time`` holds the view's as-of date, event window and comparison (ISO) and the first and
+last day of the visible layers' events (the timeline's axis); ``changes`` lists a comparison's
+changes in order, each as ``{i, n, c (kind), cl (its label), d (date), no (note), l (layer)}``.
 
 A cited work is the whole citation (title, publisher, url, archive_url, published, accessed,
 note), not its url alone: two features citing one page under different titles or access dates
@@ -38,7 +43,8 @@ from typing import Any
 
 import pycountry
 
-from geo.catalog import Catalog, View, is_event, matches
+from geo.catalog import Catalog, View, _span, is_event, matches
+from geo.compare import CHANGE_LABELS, view_changes
 from geo.model import Layer, PartialDate, date_range_label
 
 PRECISION_WORDS = {
@@ -56,11 +62,18 @@ def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dic
     layers: list[dict[str, Any]] = []
     count = 0
     bounds: list[float] | None = None
+    changes = view_changes(catalog, view)
+    change_of = {change.id: change.kind for change in changes}
     for layer in catalog.visible_layers(view):
         shown = [f for f in layer.features if matches(f, layer, view)]
+        if changes:  # what closed is drawn too, though it is gone at B
+            ids = {f["properties"]["id"] for f in shown}
+            shown += [c.feature for c in changes if c.layer is layer and c.id not in ids]
         features = []
         for feature in shown:
             features.append(_feature(feature, layer, sources, source_index))
+            if feature["properties"]["id"] in change_of:
+                features[-1]["ch"] = change_of[feature["properties"]["id"]]
             bounds = _grow(bounds, feature["geometry"])
         count += len(features)
         style = layer.meta.get("style", {})
@@ -90,8 +103,43 @@ def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dic
         "selected": view.selected,
         "reviewed": catalog.reviewed_to(),
         "footer": "",
+        "time": _time(catalog, view),
+        "changes": [
+            {
+                "i": c.id,
+                "n": c.feature["properties"]["name"],
+                "c": c.kind,
+                "cl": CHANGE_LABELS[c.kind],
+                "d": _label(c.date),
+                "no": c.note,
+                "l": c.layer.title,
+            }
+            for c in changes
+        ],
     }
     return payload
+
+
+def _time(catalog: Catalog, view: View) -> dict[str, Any]:
+    """The view's dates for the timeline, and the span of the visible layers' events (of all
+    their features if they hold no event), whatever the dates shown: the timeline's axis."""
+    start, end = view.event_window()
+    spans: dict[bool, list[dt.date]] = {True: [], False: []}
+    for layer in catalog.visible_layers(view):
+        for feature in layer.features:
+            props = feature["properties"]
+            day0, day1, _ = _span(props["start"], props.get("end"))
+            spans[is_event(feature, layer)] += [day0, day1]
+    days = spans[True] or spans[False]
+    first, last = (min(days), max(days)) if days else (None, None)
+    return {
+        "asOf": view.as_of,
+        "from": start.isoformat() if start else None,
+        "to": end.isoformat() if end else None,
+        "compare": list(view.compare) if view.compare else None,
+        "first": first.isoformat() if first else None,
+        "last": last.isoformat() if last else None,
+    }
 
 
 def reviewed_sentence(catalog: Catalog) -> str:
@@ -177,6 +225,10 @@ def _feature(
         "src": refs,
         "g": feature["geometry"],
     }
+    first, last, end = _span(props["start"], props.get("end"))
+    out["s0"] = first.isoformat()
+    if end or is_event(feature, layer):
+        out["s1"] = last.isoformat()
     optional = {
         "dn": "date_note",
         "ln": "location_note",
