@@ -118,7 +118,11 @@ def cmd_layers(args: argparse.Namespace) -> int:
 
 def _newest_date(layer) -> str | None:
     """The latest start or end written in the layer, as written."""
+    from geo.catalog import is_stored
     from geo.model import DateError, PartialDate
+
+    if is_stored(layer):  # asked of the file, not read row by row
+        return layer.features.table.newest_date()
 
     newest: PartialDate | None = None
     for feature in layer.features:
