@@ -178,3 +178,23 @@ def test_a_gzipped_ucdp_export_uploaded_in_the_app_shows_as_a_layer(context, app
     sidebar = page.locator("[data-testid='stSidebar']")
     assert f"Your layer: ged.csv.gz ({count})" in sidebar.inner_text()
     assert context.recorder.outside == []
+
+
+def test_rows_are_records_not_lines_when_quoted_fields_hold_line_breaks(tmp_path):
+    from geo.ingest.sniff import count_rows
+
+    path = tmp_path / "quoted.csv"
+    records = ['a,"one\nline more\nand more"', "b,two", 'c,"three\nfour"']
+    path.write_text("name,notes\n" + "\n".join(records) + "\n", encoding="utf-8")
+    assert count_rows(path, "csv", limit=3, max_bytes=10_000) == 3  # 6 line breaks, 3 rows
+    assert count_rows(path, "csv", limit=2, max_bytes=10_000) == 3  # over: limit + 1
+    assert count_rows(path, "csv", limit=9, max_bytes=10_000) == 6  # within: the line breaks
+
+
+def test_a_gzip_that_expands_too_far_is_stopped_while_counting(tmp_path):
+    from geo.ingest.sniff import TooLarge, count_rows
+
+    path = tmp_path / "bomb.csv.gz"
+    path.write_bytes(gzip.compress(b"name,latitude,longitude\n" + b"x" * 5_000_000))
+    with pytest.raises(TooLarge):
+        count_rows(path, "csv", limit=10, max_bytes=1_000_000)

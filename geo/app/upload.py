@@ -163,7 +163,7 @@ def load_upload_file(
     small = size <= SMALL_BYTES and rows <= SMALL_FEATURES
     if fmt in ("csv", "geojson") and not compressed and small:
         return load_upload(name, path.read_bytes(), taken, today, progress, fmt)
-    tell(f"importing {rows:,} row(s)")
+    tell(f"importing at most {rows:,} row(s)")
     return _import_upload(name, path, fmt, compressed, taken, workdir, today, tell)
 
 

@@ -79,13 +79,14 @@ class TooLarge(Exception):
 
 
 def count_rows(path: Path, fmt: str, limit: int, max_bytes: int) -> int:
-    """The rows of the file, or ``limit + 1`` as soon as there are more than ``limit``.
+    """How many rows the file holds, enough to hold it to ``limit``: ``limit + 1`` as soon
+    as there are more.
 
-    Raises :class:`TooLarge` as soon as a compressed file expands beyond ``max_bytes``.
-
-    CSV: records, found by counting line breaks and, only if those exceed the limit (a quoted
-    field may hold line breaks), by reading records until the limit is passed. GeoJSON: the
-    features list's length. GeoParquet: the footer's row count.
+    CSV: the line breaks, less the header's, when those are within the limit (then an upper
+    bound: a quoted field may hold line breaks); past it, the records, read with the CSV reader
+    until the limit is passed. GeoJSON: the features list's length. GeoParquet: the footer's
+    row count. Raises :class:`TooLarge` as soon as a compressed file expands beyond
+    ``max_bytes``.
     """
     if fmt == "geoparquet":
         import pyarrow as pa
