@@ -198,3 +198,11 @@ def test_a_gzip_that_expands_too_far_is_stopped_while_counting(tmp_path):
     path.write_bytes(gzip.compress(b"name,latitude,longitude\n" + b"x" * 5_000_000))
     with pytest.raises(TooLarge):
         count_rows(path, "csv", limit=10, max_bytes=1_000_000)
+
+
+@pytest.mark.parametrize("name", ["../../etc/x.csv", "a\x00b.csv", "..", "C:\\Users\\me\\x.csv"])
+def test_an_odd_file_name_never_reaches_the_file_system_as_given(catalog, tmp_path, name):
+    outcome = check_upload(name, ACLED.read_bytes(), Taken.of(catalog), workdir=tmp_path)
+    assert outcome.layer is not None, [m.format() for m in outcome.messages]
+    assert outcome.layer.path.parent == tmp_path
+    assert [p for p in tmp_path.iterdir()] == [outcome.layer.path]

@@ -80,7 +80,7 @@ def check_upload(
     else:  # under the user's file name, which the layer's provenance records
         staging = workdir / f"upload-{time.time_ns()}"
         staging.mkdir()
-        path = staging / (Path(name).name.strip(". ") or "upload")
+        path = staging / _file_name(name)
         path.write_bytes(raw)
     try:
         return _run_child(name, path, fmt, taken, today, workdir, on_progress, timeout, started)
@@ -139,6 +139,13 @@ def _run_child(
         text = f"the check stopped without an answer (exit status {child.returncode})"
         return Outcome(None, [_failed(name, text)], 1, elapsed, stages)
     return Outcome(layer, messages, total, elapsed, stages)
+
+
+def _file_name(name: str) -> str:
+    """The user's file name if it can name a file here, else ``upload``."""
+    base = Path(name.replace("\\", "/")).name.strip(". ")
+    fits = base.isprintable() and 0 < len(base.encode("utf-8")) <= 200
+    return base if fits else "upload"
 
 
 def _feed(child: subprocess.Popen, request: bytes) -> None:
