@@ -206,3 +206,20 @@ def test_an_odd_file_name_never_reaches_the_file_system_as_given(catalog, tmp_pa
     assert outcome.layer is not None, [m.format() for m in outcome.messages]
     assert outcome.layer.path.parent == tmp_path
     assert [p for p in tmp_path.iterdir()] == [outcome.layer.path]
+
+
+def test_a_gzipped_geojson_layer_is_imported_and_its_bad_features_named(catalog, tmp_path):
+    import json
+
+    from tests.helpers import feature, layer_doc
+
+    doc = layer_doc(feature("gz-good"), feature("gz-bad", start="2099"), layer_id="gz")
+    packed = tmp_path / "mine.geojson.gz"
+    packed.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    layer, messages = load_upload_file("mine.geojson.gz", packed, Taken.of(catalog), tmp_path)
+    assert layer is not None, [m.format() for m in messages]
+    assert [f["properties"]["id"] for f in layer.features] == ["gz-good"]
+    assert layer.id == "user-mine-geojson" and layer.group == "user"
+    assert len(messages) == 1
+    assert "feature gz-bad: warning: left out: start: date 2099" in messages[0].format()
+    assert sorted(tmp_path.iterdir()) == sorted([packed, layer.path])  # no expanded copy left

@@ -221,10 +221,10 @@ def _import_upload(
 
 def _expand(path: Path, target: Path) -> None:
     """Decompress a gzipped file to ``target``, at most :data:`MAX_EXPANDED_BYTES`."""
-    from geo.ingest.sniff import _chunks
+    from geo.ingest.sniff import read_chunks
 
     with open(target, "wb") as out:
-        for chunk in _chunks(path, MAX_EXPANDED_BYTES):
+        for chunk in read_chunks(path, MAX_EXPANDED_BYTES):
             out.write(chunk)
 
 

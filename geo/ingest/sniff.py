@@ -100,7 +100,7 @@ def count_rows(path: Path, fmt: str, limit: int, max_bytes: int) -> int:
         return _count_features(path, limit, max_bytes)
     lines = 0
     ends_with_break = True
-    for chunk in _chunks(path, max_bytes):
+    for chunk in read_chunks(path, max_bytes):
         lines += chunk.count(b"\n")
         ends_with_break = chunk.endswith(b"\n")
         if lines > limit + 1 + 1_000:
@@ -122,7 +122,7 @@ def count_rows(path: Path, fmt: str, limit: int, max_bytes: int) -> int:
 
 def _count_features(path: Path, limit: int, max_bytes: int) -> int:
     """The features of a GeoJSON file: the whole file is parsed, once, by orjson in C."""
-    raw = b"".join(_chunks(path, max_bytes))
+    raw = b"".join(read_chunks(path, max_bytes))
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -132,7 +132,7 @@ def _count_features(path: Path, limit: int, max_bytes: int) -> int:
     return min(count, limit + 1)
 
 
-def _chunks(path: Path, max_bytes: int) -> Iterator[bytes]:
+def read_chunks(path: Path, max_bytes: int) -> Iterator[bytes]:
     """The file's bytes, decompressed if it is gzipped or zipped, a megabyte at a time.
 
     Raises :class:`TooLarge` once more than ``max_bytes`` have come out."""
