@@ -154,7 +154,7 @@ def cmd_import(args: argparse.Namespace) -> int:
       python -m geo import 2024-acled-export.csv --format acled
       python -m geo import GEDEvent_v25_1.csv.gz --format ucdp -o ucdp-syria.geojson
       python -m geo import my-points.csv --format csv
-      python -m geo import 2024-acled-export.csv --format acled -o layers/acled-2024.parquet
+      python -m geo import 2024-acled-export.csv --format acled -o my-layers/acled-2024.parquet
     """
     from geo.ingest import ImportFileError, Options, import_file
     from geo.io import MAX_BYTES
