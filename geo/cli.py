@@ -118,7 +118,11 @@ def cmd_layers(args: argparse.Namespace) -> int:
 
 def _newest_date(layer) -> str | None:
     """The latest start or end written in the layer, as written."""
+    from geo.catalog import is_stored
     from geo.model import DateError, PartialDate
+
+    if is_stored(layer):  # asked of the file, not read row by row
+        return layer.features.table.newest_date()
 
     newest: PartialDate | None = None
     for feature in layer.features:
@@ -141,17 +145,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     --format csv (the map's own CSV columns) or geojson (a FeatureCollection): features that
     fail the validator are left out. A row that cannot be placed is left out with one line
     naming its line and id; the rest are imported. The layer is written whole or not at all,
-    next to the input (FILE.geojson) unless -o says where. Exit status: 0 written, 1 nothing
+    next to the input (FILE.geojson) unless -o says where; -o NAME.parquet writes a GeoParquet
+    layer, the store for big layers (no size limit). --format geoparquet reads a GeoParquet
+    file (ours or a plain one) like a GeoJSON one. Exit status: 0 written, 1 nothing
     written (the file cannot be imported, or no row could be).
 
     Example:
       python -m geo import 2024-acled-export.csv --format acled
       python -m geo import GEDEvent_v25_1.csv.gz --format ucdp -o ucdp-syria.geojson
       python -m geo import my-points.csv --format csv
+      python -m geo import 2024-acled-export.csv --format acled -o my-layers/acled-2024.parquet
     """
     from geo.ingest import ImportFileError, Options, import_file
-    from geo.ingest.write import layer_bytes
-    from geo.io import MAX_BYTES, write_atomic
+    from geo.io import MAX_BYTES
     from geo.model import DateError, PartialDate
     from geo.validate.text import MARKUP
 
@@ -187,18 +193,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not imported:
         print(printable(f"{source}: no row could be imported (nothing written)"), file=sys.stderr)
         return EXIT_ERRORS
-    payload = layer_bytes(result.doc)
     try:
-        write_atomic(output, payload)
+        size = _write_import(result.doc, output)
     except OSError as exc:
         print(printable(f"{output}: cannot write the layer: {exc.strerror}"), file=sys.stderr)
         return EXIT_ERRORS
-    if len(payload) > MAX_BYTES:
+    if size > MAX_BYTES and output.suffix.lower() != PARQUET_SUFFIX:
         print(
             printable(
-                f"{output}: warning: the layer is {len(payload):,} bytes, over the "
-                f"{MAX_BYTES:,} a layer file may have, so validate and the app refuse it - "
-                "import a smaller export (one country or one year)"
+                f"{output}: warning: the layer is {size:,} bytes, over the "
+                f"{MAX_BYTES:,} a GeoJSON layer file may have, so validate and the app refuse "
+                "it - write it as GeoParquet (-o NAME.parquet), or import a smaller export"
             ),
             file=sys.stderr,
         )
@@ -213,10 +218,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+PARQUET_SUFFIX = ".parquet"  # as geo.validate.read, without importing the validator here
+
+
+def _write_import(doc: dict, output: Path) -> int:
+    """Write the imported layer atomically, as GeoParquet for a .parquet path and as canonical
+    GeoJSON otherwise; the size written."""
+    if output.suffix.lower() == PARQUET_SUFFIX:
+        from geo.store import parquet_bytes
+
+        payload = parquet_bytes(doc["layer"], doc["features"])
+    else:
+        from geo.ingest.write import layer_bytes
+
+        payload = layer_bytes(doc)
+    from geo.io import write_atomic
+
+    write_atomic(output, payload)
+    return len(payload)
+
+
 def _import_output(source: Path) -> Path:
     """FILE.csv.gz -> FILE.geojson, FILE.geojson -> FILE-layer.geojson, beside the input."""
     name = source.name
-    for suffix in (".gz", ".zip", ".csv", ".txt", ".geojson", ".json"):
+    for suffix in (".gz", ".zip", ".csv", ".txt", ".geojson", ".json", ".parquet", ".geoparquet"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
     output = source.with_name((name or "import") + ".geojson")
@@ -294,9 +319,18 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_import_arguments(cmd: argparse.ArgumentParser) -> None:
     from geo.ingest import FORMATS
 
-    cmd.add_argument("file", type=Path, help="the export as downloaded (.csv, .csv.gz or .zip)")
+    cmd.add_argument(
+        "file",
+        type=Path,
+        help="the export as downloaded (.csv, .csv.gz, .zip, .geojson or .parquet)",
+    )
     cmd.add_argument("--format", required=True, choices=FORMATS, help="what the file is")
-    cmd.add_argument("-o", "--output", type=Path, help="the layer file to write")
+    cmd.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="the layer file to write: NAME.geojson, or NAME.parquet for a GeoParquet layer",
+    )
     cmd.add_argument("--layer-id", help="the layer's id (default: from the file name)")
     cmd.add_argument("--title", help="the layer's title")
     cmd.add_argument(

@@ -368,7 +368,7 @@ def test_a_layer_too_big_for_a_layer_file_is_written_with_a_warning(tmp_path):
     assert result.returncode == 0, result.stderr
     output = tmp_path / "big.geojson"
     assert output.stat().st_size > 20 * 1024 * 1024
-    assert "warning: the layer is" in result.stderr and "one country or one year" in result.stderr
+    assert "warning: the layer is" in result.stderr and "-o NAME.parquet" in result.stderr
     assert "14,000 of 14,000 rows imported" in result.stderr
 
 

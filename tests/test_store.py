@@ -239,3 +239,48 @@ def test_the_cli_names_each_bad_parquet_file_in_one_line(tmp_path: Path) -> None
     assert "Traceback" not in listed.stderr
     assert "stored" in listed.stdout and "test-layer" in listed.stdout
     assert "junk.parquet" in listed.stderr and "bad.parquet" in listed.stderr
+
+
+# --- questions that must not read every row ------------------------------------------------
+
+
+def test_the_data_version_follows_the_data_not_the_path_or_the_clock(tmp_path):
+    import os
+
+    from tests.helpers import run_cli
+
+    acled = Path(__file__).parent / "data" / "acled_sample.csv"
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    layer = first / "acled.parquet"
+    assert run_cli("import", str(acled), "--format", "acled", "-o", str(layer)).returncode == 0
+    shutil.copy(layer, second / "acled.parquet")
+    version = load_catalog(first).data_version()
+    assert load_catalog(second).data_version() == version  # same data elsewhere
+    os.utime(second / "acled.parquet", ns=(1, 1))
+    assert load_catalog(second).data_version() == version  # touched, not changed
+    changed = acled.read_text(encoding="utf-8").replace("a strike hit a depot", "a strike hit")
+    edited = tmp_path / "edited.csv"
+    edited.write_text(changed, encoding="utf-8")
+    out = second / "acled.parquet"
+    assert run_cli("import", str(edited), "--format", "acled", "-o", str(out)).returncode == 0
+    assert load_catalog(second).data_version() != version
+
+
+def test_layers_lists_the_newest_date_of_a_parquet_layer_as_of_its_geojson_twin(tmp_path):
+    from tests.helpers import run_cli
+
+    acled = Path(__file__).parent / "data" / "acled_sample.csv"
+    folders = {}
+    for suffix in ("geojson", "parquet"):
+        folder = folders[suffix] = tmp_path / suffix
+        folder.mkdir()
+        out = folder / f"acled.{suffix}"
+        assert run_cli("import", str(acled), "--format", "acled", "-o", str(out)).returncode == 0
+    lines = {
+        suffix: run_cli("layers", str(folder)).stdout.splitlines()[1]
+        for suffix, folder in folders.items()
+    }
+    assert lines["geojson"] == lines["parquet"]
+    assert "2024-0" in lines["parquet"]  # the sample's newest row, not "-"

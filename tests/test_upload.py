@@ -159,43 +159,20 @@ def test_ids_made_from_a_file_name_fit_the_schema(catalog, name):
         assert len(fid) <= 80 and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", fid), fid
 
 
-def test_too_many_csv_rows_are_refused_before_any_check(catalog):
-    from geo.app.upload import MAX_UPLOAD_FEATURES
-
-    rows = [HEADER] + [csv_row(lat="north")] * (MAX_UPLOAD_FEATURES + 1)
-    layer, messages = load_upload("x.csv", "\n".join(rows).encode(), catalog)
-    assert layer is None
-    assert [m.format() for m in messages] == [
-        f"x.csv: more than {MAX_UPLOAD_FEATURES:,} rows, over the upload limit - split the file"
-    ]
-
-
-def test_too_many_features_are_refused_before_any_check(catalog):
-    from geo.app.upload import MAX_UPLOAD_FEATURES
-
-    doc = layer_doc(*[{"type": "Feature"}] * (MAX_UPLOAD_FEATURES + 1))
-    layer, messages = load_upload("x.geojson", json.dumps(doc).encode(), catalog)
-    assert layer is None
-    assert [m.format() for m in messages] == [
-        f"x.geojson: more than {MAX_UPLOAD_FEATURES:,} features, over the upload limit - "
-        "split the file"
-    ]
-
-
 # --- the check in its own process ----------------------------------------------------------
 
 
 def test_the_child_process_keeps_the_first_messages_and_counts_the_rest(catalog):
-    from geo.app.upload import MAX_UPLOAD_FEATURES, Taken
+    from geo.app.upload import SMALL_FEATURES, Taken
     from geo.app.upload_check import MAX_MESSAGES, check_upload
 
-    rows = [HEADER] + ["junk"] * MAX_UPLOAD_FEATURES
+    rows = [HEADER] + ["junk"] * SMALL_FEATURES
     seen: list[str] = []
     outcome = check_upload(
         "junk.csv", "\n".join(rows).encode(), Taken.of(catalog), lambda s, _t: seen.append(s)
     )
     assert outcome.layer is None
-    assert outcome.total == MAX_UPLOAD_FEATURES and len(outcome.messages) == MAX_MESSAGES
+    assert outcome.total == SMALL_FEATURES and len(outcome.messages) == MAX_MESSAGES
     assert outcome.messages[0].format().startswith("junk.csv:2: latitude and longitude")
     assert seen and seen[0] == "starting the check"
 

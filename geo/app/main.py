@@ -24,7 +24,13 @@ from geo.app.state import (
     to_view,
 )
 from geo.app.text import md
-from geo.app.upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FEATURES, Taken
+from geo.app.upload import (
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_FEATURES,
+    UPLOAD_FORMATS,
+    Taken,
+    new_workdir,
+)
 from geo.app.upload_check import check_upload
 from geo.catalog import (
     GROUP_ORDER,
@@ -424,16 +430,24 @@ def _upload_box(base: Catalog) -> None:
     with st.expander("Bring your own layer"):
         st.caption(
             f"GeoJSON (a layer file, or any FeatureCollection whose features follow the "
-            f"format) or CSV. At most {MAX_UPLOAD_BYTES // 1_000_000} MB and "
-            f"{MAX_UPLOAD_FEATURES:,} features. Kept for this session only. CSV columns: "
-            f"{', '.join(CSV_REQUIRED)}; optional: {', '.join(CSV_OPTIONAL)}."
+            f"format), GeoParquet, CSV, or an ACLED or UCDP GED export as downloaded; plain "
+            f"or gzipped. At most {MAX_UPLOAD_BYTES // 1024**2} MB and "
+            f"{MAX_UPLOAD_FEATURES:,} rows. Kept for this session only. CSV columns: "
+            f"{', '.join(CSV_REQUIRED)}; optional: {', '.join(CSV_OPTIONAL)}. A big file "
+            "keeps the rows it can use and lists the ones it leaves out."
+        )
+        fmt = st.selectbox(
+            "Format",
+            list(UPLOAD_FORMATS),
+            format_func=UPLOAD_FORMATS.__getitem__,
+            key="upload_format",
         )
         upload = st.file_uploader(
             "Layer file",
-            type=["geojson", "json", "csv"],
+            type=["geojson", "json", "csv", "gz", "parquet", "geoparquet", "zip"],
             key="upload",
             label_visibility="collapsed",
-            max_upload_size=MAX_UPLOAD_BYTES // 1_000_000,
+            max_upload_size=MAX_UPLOAD_BYTES // 1024**2,
         )
         if upload is not None and st.session_state.get("_upload_seen") != upload.file_id:
             note = st.empty()
@@ -441,7 +455,16 @@ def _upload_box(base: Catalog) -> None:
             def show_progress(stage: str, seconds: float) -> None:
                 note.info(f"Checking {md(upload.name)}: {md(stage)} ({seconds:.0f} s)")
 
-            outcome = check_upload(upload.name, upload.getvalue(), Taken.of(base), show_progress)
+            if "upload_dir" not in st.session_state:  # this session's uploaded layers
+                st.session_state["upload_dir"] = new_workdir()
+            outcome = check_upload(
+                upload.name,
+                upload.getvalue(),
+                Taken.of(base),
+                show_progress,
+                fmt=fmt,
+                workdir=st.session_state["upload_dir"],
+            )
             note.empty()
             st.session_state["_upload_seen"] = upload.file_id  # only once it was checked
             layer = outcome.layer

@@ -6,8 +6,11 @@ but one long C call (a regular expression, a JSON parse) does not, and while it 
 no other session and not even the health endpoint answers. In a child process the worst an
 upload can do is use one core until it is stopped after :data:`CHECK_TIMEOUT_S`.
 
-The child reads a pickled request on stdin, reports its stage on stderr one line at a time and
-writes a pickled result on stdout. ``python -m geo.app.upload_check`` is that child.
+The upload is written to a file in the session's upload folder, and the child gets its path
+(not 200 MB of bytes down a pipe). The child reads a pickled request on stdin, reports its stage
+on stderr one line at a time and writes a pickled result on stdout: a small layer as features,
+a big one as the path of the GeoParquet layer it wrote in the upload folder.
+``python -m geo.app.upload_check`` is that child.
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo.app.upload import MAX_UPLOAD_BYTES, Taken, load_upload, too_big
+from geo.app.upload import MAX_UPLOAD_BYTES, Taken, load_upload_file, new_workdir, too_big
 from geo.model import Layer, Message
 
-CHECK_TIMEOUT_S = 60.0
+CHECK_TIMEOUT_S = 60.0  # for any file, plus CHECK_S_PER_MB for each megabyte
+CHECK_S_PER_MB = 2.0
 MAX_MESSAGES = 200  # kept and shown; the rest are counted
 POLL_S = 0.2
 ROOT = Path(__file__).resolve().parents[2]  # where ``-m geo...`` finds this package
@@ -48,21 +52,56 @@ class Outcome:
 
 def check_upload(
     name: str,
-    raw: bytes,
+    raw: bytes | Path,
     taken: Taken,
     on_progress: Callable[[str, float], None] | None = None,
-    timeout: float = CHECK_TIMEOUT_S,
+    timeout: float | None = None,
     today: dt.date | None = None,
+    fmt: str = "auto",
+    workdir: Path | None = None,
 ) -> Outcome:
-    """Run :func:`geo.app.upload.load_upload` in a child process and wait for it, calling
+    """Run :func:`geo.app.upload.load_upload_file` in a child process and wait for it, calling
     ``on_progress(stage, seconds)`` every :data:`POLL_S` while it works.
 
-    If the caller is interrupted (Streamlit stops a script run by raising in it), the child is
-    killed on the way out."""
+    ``raw`` is the upload's bytes or a file that holds them; a big upload's layer is written in
+    ``workdir`` (a new temporary folder if not given). If the caller is interrupted (Streamlit
+    stops a script run by raising in it), the child is killed on the way out."""
     started = time.monotonic()
-    if len(raw) > MAX_UPLOAD_BYTES:  # not worth a process
-        return Outcome(None, [too_big(name, len(raw))], 1)
-    request = pickle.dumps((name, raw, taken, today or dt.date.today()))
+    size = raw.stat().st_size if isinstance(raw, Path) else len(raw)
+    if size > MAX_UPLOAD_BYTES:  # not worth a process
+        return Outcome(None, [too_big(name, size)], 1)
+    if timeout is None:
+        timeout = CHECK_TIMEOUT_S + CHECK_S_PER_MB * size / 1024**2
+    workdir = workdir or new_workdir()
+    workdir.mkdir(parents=True, exist_ok=True)
+    staging = None
+    if isinstance(raw, Path):
+        path = raw
+    else:  # under the user's file name, which the layer's provenance records
+        staging = workdir / f"upload-{time.time_ns()}"
+        staging.mkdir()
+        path = staging / _file_name(name)
+        path.write_bytes(raw)
+    try:
+        return _run_child(name, path, fmt, taken, today, workdir, on_progress, timeout, started)
+    finally:
+        if staging is not None:
+            path.unlink(missing_ok=True)
+            staging.rmdir()
+
+
+def _run_child(
+    name: str,
+    path: Path,
+    fmt: str,
+    taken: Taken,
+    today: dt.date | None,
+    workdir: Path,
+    on_progress: Callable[[str, float], None] | None,
+    timeout: float,
+    started: float,
+) -> Outcome:
+    request = pickle.dumps((name, path, fmt, taken, today or dt.date.today(), workdir))
     child = subprocess.Popen(
         [sys.executable, "-m", "geo.app.upload_check"],
         stdin=subprocess.PIPE,
@@ -102,6 +141,13 @@ def check_upload(
     return Outcome(layer, messages, total, elapsed, stages)
 
 
+def _file_name(name: str) -> str:
+    """The user's file name if it can name a file here, else ``upload``."""
+    base = Path(name.replace("\\", "/")).name.strip(". ")
+    fits = base.isprintable() and 0 < len(base.encode("utf-8")) <= 200
+    return base if fits else "upload"
+
+
 def _feed(child: subprocess.Popen, request: bytes) -> None:
     try:
         child.stdin.write(request)
@@ -132,14 +178,14 @@ def _failed(name: str, text: str) -> Message:
 
 
 def _child() -> None:
-    name, raw, taken, today = pickle.loads(sys.stdin.buffer.read())
+    name, path, fmt, taken, today, workdir = pickle.loads(sys.stdin.buffer.read())
 
     def tell(stage: str) -> None:
         sys.stderr.write(f"stage: {stage}\n")
         sys.stderr.flush()
 
     try:
-        layer, messages = load_upload(name, raw, taken, today, progress=tell)
+        layer, messages = load_upload_file(name, path, taken, workdir, fmt, today, tell)
     except Exception as exc:  # a bug in a check must not reach the analyst as a traceback
         layer, messages = (
             None,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from geo.ingest.common import ImportFileError, ImportResult, Options
 
-FORMATS = ("acled", "ucdp", "csv", "geojson")
+FORMATS = ("acled", "ucdp", "csv", "geojson", "geoparquet")
 
 
 def import_file(path: Path, fmt: str, options: Options) -> ImportResult:
@@ -38,6 +38,10 @@ def _importer(fmt: str) -> Callable[[Path, Options], ImportResult]:
         from geo.ingest.geojson import import_geojson
 
         return import_geojson
+    if fmt == "geoparquet":
+        from geo.ingest.geoparquet import import_geoparquet
+
+        return import_geoparquet
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
 
 

@@ -307,7 +307,7 @@ def alpha2_from_name(name: str) -> str | None:
 
 def default_layer_id(path: Path, prefix: str) -> str:
     stem = path.name
-    for suffix in (".gz", ".zip", ".csv", ".txt", ".geojson", ".json"):
+    for suffix in (".gz", ".zip", ".csv", ".txt", ".geojson", ".json", ".parquet", ".geoparquet"):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
     stem = slug(stem)

@@ -13,12 +13,14 @@ from geo.io import ReadError, read_json_file
 from geo.jsonpos import index_positions
 
 COLOR = "#0f766e"
+# An import may be far bigger than a GeoJSON layer file (20 MB): it is written as GeoParquet.
+MAX_IMPORT_BYTES = 2 * 1024**3
 
 
 def import_geojson(path: Path, options: Options) -> ImportResult:
     """A layer from a GeoJSON file; features that fail the validator are reported."""
     try:
-        doc, text = read_json_file(path)
+        doc, text = read_json_file(path, MAX_IMPORT_BYTES)
     except ReadError as exc:
         raise ImportFileError.from_message(exc.message) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":

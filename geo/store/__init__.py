@@ -94,27 +94,42 @@ def write_parquet(layer: Layer, path: Path) -> None:
 
 
 def parquet_bytes(meta: dict[str, Any], features: list[dict[str, Any]]) -> bytes:
-    """The GeoParquet file for a layer, in memory."""
+    """The GeoParquet file for a layer, in memory.
+
+    geopandas writes the geometry (WKB, the ``bbox`` covering column and the ``geo`` metadata);
+    the property columns go straight to Arrow text columns, which at a million rows is several
+    times faster than a pandas frame of Python strings.
+    """
     import geopandas
     import pyarrow.parquet as pq
-    import shapely.geometry
 
-    geometries = [shapely.geometry.shape(feature["geometry"]) for feature in features]
-    frame = geopandas.GeoDataFrame(
-        features_to_columns(features), geometry=geometries, crs="EPSG:4326"
-    )
     staged = io.BytesIO()
-    frame.to_parquet(staged, index=False, schema_version="1.1.0", write_covering_bbox=True)
-    table = pq.read_table(pa.BufferReader(staged.getvalue()))
-    # A property no feature has comes out as Arrow's null type; it is text like the others.
-    for number, column in enumerate(table.schema):
-        if pa.types.is_null(column.type):
-            table = table.set_column(
-                number, pa.field(column.name, pa.string()), table.column(number).cast(pa.string())
-            )
-    metadata = dict(table.schema.metadata or {})
+    geopandas.GeoDataFrame(geometry=_geometries(features), crs="EPSG:4326").to_parquet(
+        staged, index=False, schema_version="1.1.0", write_covering_bbox=True
+    )
+    shapes = pq.read_table(pa.BufferReader(staged.getvalue()))
+    # Every property is text (nested ones JSON text), whether or not any feature has it.
+    columns = {
+        name: pa.array(values, type=pa.large_string())
+        for name, values in features_to_columns(features).items()
+    }
+    table = pa.table({**columns, **{name: shapes.column(name) for name in shapes.column_names}})
+    metadata = dict(shapes.schema.metadata or {})
     metadata.pop(b"pandas", None)  # the frame was only a way to the GeoParquet metadata
     metadata[LAYER_KEY] = orjson.dumps(meta)
     out = io.BytesIO()
     pq.write_table(table.replace_schema_metadata(metadata), out, compression="zstd")
     return out.getvalue()
+
+
+def _geometries(features: list[dict[str, Any]]) -> Any:
+    """Shapely geometries of the features; points (nearly every event) built in one call."""
+    import numpy as np
+    import shapely
+    import shapely.geometry
+
+    geometries = [feature["geometry"] for feature in features]
+    if all(geometry["type"] == "Point" for geometry in geometries):
+        coords = np.array([geometry["coordinates"][:2] for geometry in geometries], dtype=float)
+        return shapely.points(coords.reshape(-1, 2))
+    return [shapely.geometry.shape(geometry) for geometry in geometries]

@@ -205,6 +205,20 @@ class Table:
         table = self.arrow(f'WHERE "{column}" IS NOT NULL', {}, f'DISTINCT "{column}" AS v')
         return [value for value in table.column("v").to_pylist() if isinstance(value, str)]
 
+    def newest_date(self) -> str | None:
+        """The start or end, as written, whose last day is the latest (ties: the first row's)."""
+        dates = (
+            'SELECT CASE n WHEN 0 THEN "start" ELSE "end" END AS v, file_row_number AS r, n '
+            f"FROM {self._relation()} CROSS JOIN (VALUES (0), (1)) AS which(n)"
+        )
+        sql = (
+            f"SELECT v FROM ({dates}) WHERE v IS NOT NULL "
+            f"ORDER BY {_last_day('v')} DESC, r, n LIMIT 1"
+        )
+        with self._lock:
+            found = self._connection().sql(sql, params={"path": str(self.path)}).fetchall()
+        return found[0][0] if found else None
+
     def batches(self, size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
         """Every feature, in file order, a batch at a time."""
         import pyarrow.parquet as pq
