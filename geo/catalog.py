@@ -67,6 +67,8 @@ class View:
     selected: str | None = None
     center: tuple[float, float] | None = None
     zoom: int | None = None
+    # (west, south, east, north) in degrees: the frame an export shows (--extent).
+    extent: tuple[float, float, float, float] | None = None
 
     def with_(self, **changes: Any) -> View:
         return replace(self, **changes)

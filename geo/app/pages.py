@@ -58,6 +58,7 @@ def _downloads(ctx: Context, count: int) -> None:
         "html": "HTML map",
         "png": "PNG image",
         "svg": "SVG image",
+        "pdf": "PDF briefing",
         "geojson": "GeoJSON",
         "csv": "CSV",
         "kml": "KML",

@@ -14,6 +14,10 @@ The options are the same for every export format:
     Several values for one key widen the filter (country=IQ and country=SY shows both); values of
     different keys narrow it. Values are matched without regard to case.
 
+``--extent WEST,SOUTH,EAST,NORTH``
+    the frame in degrees, e.g. ``25,10,65,42``; without it the map fits the posture and actor
+    layers, and what lies beyond appears as arrows at the edge (see :mod:`geo.framing`).
+
 With none of these, the view shows every layer and every date.
 """
 
@@ -25,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from geo.catalog import Catalog, View
+from geo.framing import ExtentError, parse_extent
 from geo.model import DateError, PartialDate
 
 FILTER_KEYS = {
@@ -75,6 +80,12 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help=f"repeatable: {FILTER_HELP}",
     )
+    parser.add_argument(
+        "--extent",
+        metavar="W,S,E,N",
+        help="the map's frame in degrees west,south,east,north, e.g. 25,10,65,42 (default: the "
+        "posture and actor layers, with arrows at the edge toward what lies beyond)",
+    )
 
 
 def view_from_args(args: argparse.Namespace, catalog: Catalog) -> View:
@@ -96,7 +107,19 @@ def view_from_args(args: argparse.Namespace, catalog: Catalog) -> View:
             "swap them or widen the window"
         )
     changes = _filters(getattr(args, "filters", None) or [], catalog)
-    return View(layers=layers, as_of=as_of, window_from=window_from, window_to=window_to, **changes)
+    extent_text = getattr(args, "extent", None)
+    try:
+        extent = parse_extent(extent_text) if extent_text is not None else None
+    except ExtentError as exc:
+        raise ViewError(str(exc)) from None
+    return View(
+        layers=layers,
+        as_of=as_of,
+        window_from=window_from,
+        window_to=window_to,
+        extent=extent,
+        **changes,
+    )
 
 
 def _layers(options: Sequence[str] | str | None, catalog: Catalog) -> tuple[str, ...] | None:
