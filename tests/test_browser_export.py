@@ -118,3 +118,95 @@ def test_a_base_under_a_strike_opens_the_base_even_after_the_events_are_switched
     popup = page.locator(".posture-popup")
     popup.wait_for(timeout=10000)
     assert popup.locator("h3").inner_text() == "Prince Sultan Air Base"
+
+
+# ---------------------------------------------------------------------------------------------
+# Framing: the region at load, arrows toward what lies beyond, no edge of the basemap in view
+
+FEB_2024 = View(as_of="2024-02-01", window_from="2022-01-01", window_to="2025-12-31")
+SEA = (0xCF, 0xE3, 0xEF)
+LAND = (0xEF, 0xEC, 0xE4)
+
+
+@pytest.fixture
+def feb_page(context, tmp_path):
+    path = tmp_path / "feb.html"
+    path.write_text(export_html(load_catalog(Path(LAYERS)), FEB_2024), encoding="utf-8")
+    page = open_export(context, path)
+    yield page
+    assert context.recorder.outside == []
+
+
+def basemap_pixels(page):
+    """The map container's pixels with only the basemap drawn: features, controls, panels and
+    arrows hidden."""
+    import io
+
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    page.add_style_tag(
+        content=".leaflet-control-container, .posture-edges, .leaflet-overlay-pane, "
+        ".leaflet-marker-pane, .leaflet-shadow-pane, .leaflet-popup-pane, "
+        ".leaflet-posture-areas-pane, .leaflet-posture-lines-pane, "
+        ".leaflet-posture-points-pane { display: none !important; }"
+    )
+    shot = page.locator(".folium-map").screenshot()
+    return (mpimg.imread(io.BytesIO(shot), format="png")[:, :, :3] * 255).round().astype(np.uint8)
+
+
+def near(pixels, colour, tolerance=6):
+    import numpy as np
+
+    return np.abs(pixels.astype(int) - colour).max(axis=2) <= tolerance
+
+
+def test_export_opens_on_the_region_with_arrows_toward_far_places(feb_page):
+    page = feb_page
+    west, south, east, north = page.evaluate(
+        "(() => { const b = window.posture.map.getBounds(); "
+        "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+    )
+    # The Gulf and the Levant fill the map; Missouri and the Baltic are not in it.
+    assert 5 < west < 30 and 55 < east < 90 and 0 < south < 20 and 35 < north < 50
+    arrows = page.locator(".posture-edge")
+    names = [arrows.nth(i).inner_text() for i in range(arrows.count())]
+    assert any("Whiteman Air Force Base, Missouri (B-2 bombers), launch point" in n for n in names)
+    assert any("Nord Stream pipelines sabotage" in n for n in names)
+    box = page.locator(".folium-map").bounding_box()
+    for i in range(arrows.count()):
+        arrow = arrows.nth(i).bounding_box()
+        assert arrow["x"] >= box["x"] and arrow["x"] + arrow["width"] <= box["x"] + box["width"]
+        assert arrow["y"] >= box["y"] and arrow["y"] + arrow["height"] <= box["y"] + box["height"]
+    # An arrow is a button: it takes you there, and is no longer needed once you are.
+    page.locator(".posture-edge", has_text="Nord Stream").click()
+    inside = page.evaluate("window.posture.map.getBounds().contains(L.latLng(54.876667, 15.41))")
+    assert inside
+    assert page.locator(".posture-edge", has_text="Nord Stream").count() == 0
+
+
+def test_no_edge_of_the_basemap_in_view_at_load_or_zoomed_out(feb_page):
+    page = feb_page
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    at_load = basemap_pixels(page)
+    # Nothing but sea, land and the borders between them: no page background beyond the basemap.
+    assert near(at_load, (255, 255, 255), 3).sum() == 0
+    page.evaluate("window.posture.map.setZoom(0, {animate: false}); null")
+    page.evaluate("window.posture.map.panTo([80, 170], {animate: false}); null")
+    zoomed_out = basemap_pixels(page)
+    assert near(zoomed_out, (255, 255, 255), 3).sum() == 0
+    # The view stays on the world: held at a zoom where the world fills the map, and inside it.
+    zoom, min_zoom, north, east = page.evaluate(
+        "(() => { const m = window.posture.map, b = m.getBounds(); "
+        "return [m.getZoom(), m.getMinZoom(), b.getNorth(), b.getEast()]; })()"
+    )
+    assert zoom == min_zoom >= 2
+    assert north <= 85.06 and east <= 180.0001
+    # Land reaches every edge of the zoomed-out view (Siberia, the Pacific coasts), so the
+    # outlines go on beyond it rather than stopping in a straight line inside.
+    height, width = zoomed_out.shape[:2]
+    land = near(zoomed_out, LAND)
+    assert land[: height // 8].sum() > 500  # the far north: Siberia, Alaska, Canada
+    assert land[:, width - width // 10 :].sum() > 200  # the far east: Kamchatka, Alaska
+    assert near(zoomed_out, SEA).sum() > land.sum() * 0.2
