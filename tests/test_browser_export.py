@@ -210,3 +210,41 @@ def test_no_edge_of_the_basemap_in_view_at_load_or_zoomed_out(feb_page):
     assert land[: height // 8].sum() > 500  # the far north: Siberia, Alaska, Canada
     assert land[:, width - width // 10 :].sum() > 200  # the far east: Kamchatka, Alaska
     assert near(zoomed_out, SEA).sum() > land.sum() * 0.2
+
+
+def test_app_downloads_are_framed_as_the_map_on_screen(context, app_url, tmp_path):
+    """Zoom the app's map onto Bahrain: the SVG download shows that frame at that scale, not
+    the whole region; and it follows the map when it moves again, with no reload."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    from tests.test_browser_app import map_frame, open_app
+
+    def download_texts() -> list[str]:
+        with page.expect_download() as download:
+            page.get_by_role("button", name="SVG image").click()
+        svg = Path(download.value.path()).read_bytes()
+        return ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+    def move_to(lat: float, lng: float, zoom: int) -> None:
+        # The app reruns once the map has rested and reported its frame.
+        map_frame(page).evaluate(
+            f"window.posture.map.setView([{lat}, {lng}], {zoom}, {{animate: false}}); null"
+        )
+        page.wait_for_timeout(2500)
+        page.wait_for_load_state("networkidle")
+
+    page = open_app(context, app_url)
+    move_to(26.1, 50.55, 9)
+    texts = download_texts()
+    assert "QATAR" in texts  # across the Gulf of Bahrain from the centre
+    assert "EGYPT" not in texts and "IRAQ" not in texts
+    scale = [t for t in texts if re.fullmatch(r"\d[\d.]* km", t)]
+    assert scale and float(scale[0].split()[0]) <= 50, scale
+    move_to(33.3, 44.4, 7)  # Baghdad
+    texts = download_texts()
+    assert "IRAQ" in texts and "QATAR" not in texts
+    assert context.recorder.outside == []
+
+
+SVG = "{http://www.w3.org/2000/svg}"

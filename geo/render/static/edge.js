@@ -127,6 +127,13 @@
       pm.edgeArrows = { layer: layer, groups: [] };
       map.on('resize', function () { holdInsideWorld(map); });
       map.on('moveend zoomend resize', function () { draw(pm); });
+      // The frame on screen, for the app's downloads; sent before posture.js's 'view'
+      // message on the same moveend, which writes both into the app's URL.
+      map.on('moveend', function () {
+        var b = map.getBounds();
+        pm.tellParent({ posture: 'bounds', extent: [Math.max(b.getWest(), -180),
+          Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)] });
+      });
     },
     afterShow: function (pm, payload) {
       if (!pm.edgeArrows) { return; }
