@@ -276,3 +276,24 @@ def test_pdf_briefing_has_the_map_then_the_sources_as_text(catalog):
     flat = " ".join(rest.split())
     assert f"{len(works)}. " in flat
     assert works[-1]["url"][:30] in flat.replace(" ", "")
+
+
+def test_a_labels_numbers_point_at_its_own_sources_in_the_list(catalog, feb_svg):
+    label = next(t for t in svg_groups(feb_svg, "site-label-") if t.startswith("Al Udeid"))
+    numbers = []
+    for part in label[label.index("[") + 1 : -1].split(", "):
+        low, _, high = part.partition("–")
+        numbers.extend(range(int(low), int(high or low) + 1))
+    entries = {
+        int(e.split(".", 1)[0]): e for e in svg_groups(feb_svg, "source-entry-") if e[0].isdigit()
+    }
+    titles = [
+        " ".join(source["title"].split())
+        for source in catalog.find("al-udeid-air-base")[1]["properties"]["sources"]
+    ]
+    assert len(numbers) == len(titles)
+    for number in numbers:
+        assert any(entries[number].startswith(f"{number}. {title[:15]}") for title in titles), (
+            entries[number],
+            titles,
+        )

@@ -251,7 +251,7 @@ def _draw(
         )
 
     heading = _title(view, title)
-    figure.text(
+    title_text = figure.text(
         margin / fig_w,
         1 - 0.22 / fig_h,
         heading,
@@ -261,6 +261,7 @@ def _draw(
         fontweight="bold",
         color=INK,
     )
+    _fit_width(title_text, (fig_w - 2 * margin) * dpi, smallest=11)
     figure.text(
         margin / fig_w,
         1 - 0.62 / fig_h,
@@ -297,7 +298,7 @@ def _draw(
             figure.legend(
                 handles,
                 labels,
-                bbox_to_anchor=(margin / fig_w, (footer + below - 0.12) / fig_h),
+                bbox_to_anchor=(margin / fig_w, (footer + band + below - 0.12) / fig_h),
                 ncols=2,
                 fontsize=9,
                 title_fontproperties={"weight": "bold", "size": 10},
@@ -307,6 +308,18 @@ def _draw(
                 handler_map=_handler_map(),
             )
     return figure
+
+
+def _fit_width(text: Any, width_px: float, smallest: float) -> None:
+    """Shrink ``text`` until it is at most ``width_px`` wide (a long title would run off the
+    image), down to ``smallest`` points; beyond that it wraps."""
+    renderer = text.figure.canvas.get_renderer()
+    size = text.get_fontsize()
+    while size > smallest and text.get_window_extent(renderer).width > width_px:
+        size = max(smallest, size - 1)
+        text.set_fontsize(size)
+    if text.get_window_extent(renderer).width > width_px:
+        text.set_wrap(True)
 
 
 def _subtitle(view: View, pairs: list[tuple[Layer, dict[str, Any]]], with_time: bool) -> str:
