@@ -17,9 +17,8 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
-
-from pyproj import Geod
 
 from geo.catalog import Catalog, View, is_event
 from geo.model import Layer
@@ -30,7 +29,6 @@ Pair = tuple[Layer, dict[str, Any]]
 PAD_FRACTION = 0.06
 MIN_PAD_DEG = 1.0
 EVENT_GROUP = "events"
-_GEOD = Geod(ellps="WGS84")
 _NUMBER = r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+))\s*"
 
 
@@ -218,7 +216,7 @@ def _add(
         return
     west, south, east, north = extent
     cx, cy = (west + east) / 2, (south + north) / 2
-    _az, _back, metres = _GEOD.inv(cx, cy, lon, lat)
+    _az, _back, metres = _geod().inv(cx, cy, lon, lat)
     marks[key] = Offstage(
         name=name,
         lon=lon,
@@ -229,6 +227,14 @@ def _add(
         edge=edge_point(extent, lon, lat),
         distance_km=metres / 1000.0,
     )
+
+
+@lru_cache(maxsize=1)
+def _geod() -> Any:
+    # Loaded on use: `python -m geo --help` reads this module and must answer at once.
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
 
 
 def _coordinates(value: Any) -> Iterator[tuple[float, float]]:
