@@ -104,7 +104,7 @@ def _list_pages(
             figure.text(
                 (PAGE_MARGIN + column * (column_w + 0.3)) / fig_w,
                 (fig_h - PAGE_MARGIN - 0.4) / fig_h,
-                "\n".join(text.upper() if style == "heading" else text for style, text in part),
+                "\n".join(text for _style, text in part),
                 ha="left",
                 va="top",
                 fontsize=FONT_SIZE,
