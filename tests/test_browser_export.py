@@ -178,6 +178,16 @@ def test_export_opens_on_the_region_with_arrows_toward_far_places(feb_page):
         arrow = arrows.nth(i).bounding_box()
         assert arrow["x"] >= box["x"] and arrow["x"] + arrow["width"] <= box["x"] + box["width"]
         assert arrow["y"] >= box["y"] and arrow["y"] + arrow["height"] <= box["y"] + box["height"]
+    # No arrow hides under the layer list, the legend or the title.
+    hidden = page.evaluate(
+        """() => { const boxes = [...document.querySelectorAll('.leaflet-control')]
+                     .map(n => n.getBoundingClientRect());
+                   return [...document.querySelectorAll('.posture-edge')].filter(a => {
+                     const r = a.getBoundingClientRect();
+                     return boxes.some(b => r.left < b.right && r.right > b.left
+                                         && r.top < b.bottom && r.bottom > b.top); }).length; }"""
+    )
+    assert hidden == 0
     # An arrow is a button: it takes you there, and is no longer needed once you are.
     page.locator(".posture-edge", has_text="Nord Stream").click()
     inside = page.evaluate("window.posture.map.getBounds().contains(L.latLng(54.876667, 15.41))")
@@ -248,3 +258,19 @@ def test_app_downloads_are_framed_as_the_map_on_screen(context, app_url, tmp_pat
 
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_an_edge_arrow_shows_a_hostile_name_as_text(context, tmp_path):
+    # Framed on France, the hostile feature in Qatar lies beyond the map: its name is an arrow's.
+    path = tmp_path / "hostile-edge.html"
+    view = View(extent=(0.0, 40.0, 10.0, 50.0))
+    path.write_text(export_html(hostile_catalog(), view), encoding="utf-8")
+    page = open_export(context, path)
+    arrow = page.locator(".posture-edge")
+    assert arrow.count() == 1
+    assert arrow.locator(".posture-edge-name").inner_text() == HOSTILE_NAME
+    arrow.click()
+    assert page.evaluate("window.__pwned === undefined && window.top.__pwned === undefined")
+    assert page.locator(".posture-edges img").count() == 0
+    assert context.dialogs == []
+    assert context.recorder.outside == []

@@ -37,6 +37,26 @@
     if (map.getZoom() < map.getMinZoom()) { map.setZoom(map.getMinZoom(), { animate: false }); }
   }
 
+  /* The boxes of the map's controls and panels (layer list, legend, title), relative to the
+     map, which an arrow must not hide under. */
+  function controlBoxes(map) {
+    var origin = map.getContainer().getBoundingClientRect();
+    var boxes = [];
+    map.getContainer().querySelectorAll('.leaflet-control').forEach(function (node) {
+      var r = node.getBoundingClientRect();
+      if (r.width && r.height) {
+        boxes.push({ x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height });
+      }
+    });
+    return boxes;
+  }
+
+  function covered(boxes, x, y, w, h) {
+    return boxes.some(function (b) {
+      return x < b.x + b.w && x + w > b.x && y < b.y + b.h && y + h > b.y;
+    });
+  }
+
   function label(group) {
     var first = group[0];
     var text = String(first[0]);
@@ -108,6 +128,12 @@
       var h = button.offsetHeight;
       var left = side === 'right' ? x - w : (side === 'left' ? x : x - w / 2);
       var top = side === 'bottom' ? y - h : (side === 'top' ? y : y - h / 2);
+      // Step along the edge, toward the middle, until clear of the controls and panels.
+      var step = (side === 'left' || side === 'right') ? (top + h / 2 < size.y / 2 ? ROW : -ROW)
+        : (left + w / 2 < size.x / 2 ? ROW : -ROW);
+      for (var tries = 0; tries < 40 && covered(state.controls(), left, top, w, h); tries += 1) {
+        if (side === 'left' || side === 'right') { top += step; } else { left += step; }
+      }
       button.style.left = Math.max(2, Math.min(size.x - w - 2, left)) + 'px';
       button.style.top = Math.max(2, Math.min(size.y - h - 2, top)) + 'px';
       shown += 1;
@@ -124,7 +150,7 @@
       var layer = document.createElement('div');
       layer.className = 'posture-edges';
       map.getContainer().appendChild(layer);
-      pm.edgeArrows = { layer: layer, groups: [] };
+      pm.edgeArrows = { layer: layer, groups: [], controls: function () { return controlBoxes(map); } };
       map.on('resize', function () { holdInsideWorld(map); });
       map.on('moveend zoomend resize', function () { draw(pm); });
       // The frame on screen, for the app's downloads; sent before posture.js's 'view'
