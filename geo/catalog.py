@@ -70,6 +70,8 @@ class View:
     zoom: int | None = None
     # Compare two dates (A, B), ISO; see geo/compare.py. The dates above then show B.
     compare: tuple[str, str] | None = None
+    # (west, south, east, north) in degrees: the frame an export shows (--extent).
+    extent: tuple[float, float, float, float] | None = None
 
     def with_(self, **changes: Any) -> View:
         return replace(self, **changes)

@@ -1,4 +1,6 @@
-"""Which country a point lies in, from the Natural Earth outlines in data/countries.geojson."""
+"""Which country a point lies in, from the Natural Earth outlines in data/countries.geojson,
+and the offline basemap (data/basemap.geojson: the same outlines in the region, the rest of
+the world coarser, so that no frame shows the basemap's edge)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from shapely.ops import nearest_points
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 COUNTRIES_FILE = DATA_DIR / "countries.geojson"
+BASEMAP_FILE = DATA_DIR / "basemap.geojson"
 SLACK_KM = 5.0
 _GEOD = Geod(ellps="WGS84")
 
@@ -32,8 +35,8 @@ def country_shapes() -> dict[str, shapely.Geometry]:
 
 
 def basemap_geojson() -> str:
-    """The offline basemap as GeoJSON text."""
-    return COUNTRIES_FILE.read_text(encoding="utf-8")
+    """The offline basemap, the whole world, as GeoJSON text (made by data/make_basemap.py)."""
+    return BASEMAP_FILE.read_text(encoding="utf-8")
 
 
 def distance_km(code: str, lon: float, lat: float) -> float | None:

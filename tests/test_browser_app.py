@@ -308,12 +308,21 @@ def test_downloads_carry_the_view_on_screen(context, app_url, catalog, tmp_path)
             if layer.id == "events"
         ),
     )
+    # The frame reports the map's frame on screen once the map has rested (0.4 s), and the app
+    # reruns with it; the download must carry that frame, as the map itself has it.
+    page.wait_for_timeout(2500)
+    west, south, east, north = map_frame(page).evaluate(
+        "() => { const b = window.posture.map.getBounds();"
+        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+    )
+    frame = (max(west, -180), max(south, -90), min(east, 180), min(north, 90))
     with page.expect_download() as html_download:
         page.get_by_role("button", name="HTML map").click()
     html = Path(html_download.value.path()).read_text(encoding="utf-8")
     on_screen = View(
         layers=tuple(layer.id for layer in catalog.layers if layer.id != "events"),
         as_of=TODAY.isoformat(),
+        extent=tuple(float(f"{value:.6f}") for value in frame),
     )
     assert html == export_html(catalog, on_screen)
     with page.expect_download() as png_download:

@@ -126,3 +126,159 @@ def test_a_base_under_a_strike_opens_the_base_even_after_the_events_are_switched
     popup = page.locator(".posture-popup")
     popup.wait_for(timeout=10000)
     assert popup.locator("h3").inner_text() == "Prince Sultan Air Base"
+
+
+# ---------------------------------------------------------------------------------------------
+# Framing: the region at load, arrows toward what lies beyond, no edge of the basemap in view
+
+FEB_2024 = View(as_of="2024-02-01", window_from="2022-01-01", window_to="2025-12-31")
+SEA = (0xCF, 0xE3, 0xEF)
+LAND = (0xEF, 0xEC, 0xE4)
+
+
+@pytest.fixture
+def feb_page(context, tmp_path):
+    path = tmp_path / "feb.html"
+    path.write_text(export_html(load_catalog(Path(LAYERS)), FEB_2024), encoding="utf-8")
+    page = open_export(context, path)
+    yield page
+    assert context.recorder.outside == []
+
+
+def basemap_pixels(page):
+    """The map container's pixels with only the basemap drawn: features, controls, panels and
+    arrows hidden."""
+    import io
+
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    page.add_style_tag(
+        content=".leaflet-control-container, .posture-edges, .leaflet-overlay-pane, "
+        ".leaflet-marker-pane, .leaflet-shadow-pane, .leaflet-popup-pane, "
+        ".leaflet-posture-areas-pane, .leaflet-posture-lines-pane, "
+        ".leaflet-posture-points-pane { display: none !important; }"
+    )
+    shot = page.locator(".folium-map").screenshot()
+    return (mpimg.imread(io.BytesIO(shot), format="png")[:, :, :3] * 255).round().astype(np.uint8)
+
+
+def near(pixels, colour, tolerance=6):
+    import numpy as np
+
+    return np.abs(pixels.astype(int) - colour).max(axis=2) <= tolerance
+
+
+def test_export_opens_on_the_region_with_arrows_toward_far_places(feb_page):
+    page = feb_page
+    west, south, east, north = page.evaluate(
+        "(() => { const b = window.posture.map.getBounds(); "
+        "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+    )
+    # The Gulf and the Levant fill the map; Missouri and the Baltic are not in it.
+    assert 5 < west < 30 and 55 < east < 90 and 0 < south < 20 and 35 < north < 50
+    arrows = page.locator(".posture-edge")
+    names = [arrows.nth(i).inner_text() for i in range(arrows.count())]
+    assert any("Whiteman Air Force Base, Missouri (B-2 bombers), launch point" in n for n in names)
+    assert any("Nord Stream pipelines sabotage" in n for n in names)
+    box = page.locator(".folium-map").bounding_box()
+    for i in range(arrows.count()):
+        arrow = arrows.nth(i).bounding_box()
+        assert arrow["x"] >= box["x"] and arrow["x"] + arrow["width"] <= box["x"] + box["width"]
+        assert arrow["y"] >= box["y"] and arrow["y"] + arrow["height"] <= box["y"] + box["height"]
+    # No arrow hides under the layer list, the legend or the title.
+    hidden = page.evaluate(
+        """() => { const boxes = [...document.querySelectorAll('.leaflet-control')]
+                     .map(n => n.getBoundingClientRect());
+                   return [...document.querySelectorAll('.posture-edge')].filter(a => {
+                     const r = a.getBoundingClientRect();
+                     return boxes.some(b => r.left < b.right && r.right > b.left
+                                         && r.top < b.bottom && r.bottom > b.top); }).length; }"""
+    )
+    assert hidden == 0
+    # An arrow is a button: it takes you there, and is no longer needed once you are.
+    page.locator(".posture-edge", has_text="Nord Stream").click()
+    inside = page.evaluate("window.posture.map.getBounds().contains(L.latLng(54.876667, 15.41))")
+    assert inside
+    assert page.locator(".posture-edge", has_text="Nord Stream").count() == 0
+
+
+def test_no_edge_of_the_basemap_in_view_at_load_or_zoomed_out(feb_page):
+    page = feb_page
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    at_load = basemap_pixels(page)
+    # Nothing but sea, land and the borders between them: no page background beyond the basemap.
+    assert near(at_load, (255, 255, 255), 3).sum() == 0
+    page.evaluate("window.posture.map.setZoom(0, {animate: false}); null")
+    page.evaluate("window.posture.map.panTo([80, 170], {animate: false}); null")
+    zoomed_out = basemap_pixels(page)
+    assert near(zoomed_out, (255, 255, 255), 3).sum() == 0
+    # The view stays on the world: held at a zoom where the world fills the map, and inside it.
+    zoom, min_zoom, north, east = page.evaluate(
+        "(() => { const m = window.posture.map, b = m.getBounds(); "
+        "return [m.getZoom(), m.getMinZoom(), b.getNorth(), b.getEast()]; })()"
+    )
+    assert zoom == min_zoom >= 2
+    assert north <= 85.06 and east <= 180.0001
+    # Land reaches every edge of the zoomed-out view (Siberia, the Pacific coasts), so the
+    # outlines go on beyond it rather than stopping in a straight line inside.
+    height, width = zoomed_out.shape[:2]
+    land = near(zoomed_out, LAND)
+    assert land[: height // 8].sum() > 500  # the far north: Siberia, Alaska, Canada
+    assert land[:, width - width // 10 :].sum() > 200  # the far east: Kamchatka, Alaska
+    assert near(zoomed_out, SEA).sum() > land.sum() * 0.2
+
+
+def test_app_downloads_are_framed_as_the_map_on_screen(context, app_url, tmp_path):
+    """Zoom the app's map onto Bahrain: the SVG download shows that frame at that scale, not
+    the whole region; and it follows the map when it moves again, with no reload."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    from tests.test_browser_app import map_frame, open_app
+
+    def download_texts() -> list[str]:
+        with page.expect_download() as download:
+            page.get_by_role("button", name="SVG image").click()
+        svg = Path(download.value.path()).read_bytes()
+        return ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+    def move_to(lat: float, lng: float, zoom: int) -> None:
+        # The app reruns once the map has rested and reported its frame.
+        map_frame(page).evaluate(
+            f"window.posture.map.setView([{lat}, {lng}], {zoom}, {{animate: false}}); null"
+        )
+        page.wait_for_timeout(2500)
+        page.wait_for_load_state("networkidle")
+
+    page = open_app(context, app_url)
+    move_to(26.1, 50.55, 9)
+    texts = download_texts()
+    assert "QATAR" in texts  # across the Gulf of Bahrain from the centre
+    assert "EGYPT" not in texts and "IRAQ" not in texts
+    scale = [t for t in texts if re.fullmatch(r"\d[\d.]* km", t)]
+    assert scale and float(scale[0].split()[0]) <= 50, scale
+    move_to(33.3, 44.4, 7)  # Baghdad
+    texts = download_texts()
+    assert "IRAQ" in texts and "QATAR" not in texts
+    assert context.recorder.outside == []
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_an_edge_arrow_shows_a_hostile_name_as_text(context, tmp_path):
+    # Framed on France, the hostile feature in Qatar lies beyond the map: its name is an arrow's.
+    path = tmp_path / "hostile-edge.html"
+    view = View(extent=(0.0, 40.0, 10.0, 50.0))
+    path.write_text(export_html(hostile_catalog(), view), encoding="utf-8")
+    page = open_export(context, path)
+    arrow = page.locator(".posture-edge")
+    assert arrow.count() == 1
+    assert arrow.locator(".posture-edge-name").inner_text() == HOSTILE_NAME
+    arrow.click()
+    assert page.evaluate("window.__pwned === undefined && window.top.__pwned === undefined")
+    assert page.locator(".posture-edges img").count() == 0
+    assert context.dialogs == []
+    assert context.recorder.outside == []

@@ -154,7 +154,7 @@ def test_broken_layers_folder_is_an_error(tmp_path):
 
 
 def test_unknown_format_is_a_usage_error(tmp_path):
-    result = run_cli("export", "pdf", "-o", str(tmp_path / "map.pdf"))
+    result = run_cli("export", "docx", "-o", str(tmp_path / "map.docx"))
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -342,7 +342,7 @@ def test_parse_size():
 
 
 def test_every_format_is_offered():
-    assert set(FORMATS) == {"html", "png", "svg", "geojson", "csv", "kml", "gpkg"}
+    assert set(FORMATS) == {"html", "png", "svg", "pdf", "geojson", "csv", "kml", "gpkg"}
 
 
 def test_geojson_title_with_markup_is_refused(tmp_path):
@@ -350,3 +350,76 @@ def test_geojson_title_with_markup_is_refused(tmp_path):
     result = run_cli("export", "geojson", "-o", str(out), "--title", "<b>Bold</b>")
     assert_one_line_error(result, "title", "validate")
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Framing: --extent, and the default frame of the 1 February 2024 view
+
+
+FEB_2024 = ("--as-of", "2024-02-01", "--from", "2022-01-01", "--to", "2025-12-31")
+
+
+def embedded_payload(html: str) -> dict:
+    start = html.index("window.posture.show(") + len("window.posture.show(")
+    payload, _end = json.JSONDecoder().raw_decode(html, start)
+    return payload
+
+
+def test_html_of_feb_2024_frames_the_region_with_arrows_toward_far_places(tmp_path):
+    out = tmp_path / "feb.html"
+    result = run_cli("export", "html", "-o", str(out), *FEB_2024)
+    assert result.returncode == 0, result.stderr
+    payload = embedded_payload(out.read_text(encoding="utf-8"))
+    (south, west), (north, east) = payload["bounds"]
+    # The region of the posture and actor layers, not Missouri to the Baltic.
+    assert 20 < west < 30 and 55 < east < 65 and 5 < south < 15 and 35 < north < 45
+    names = {edge[0]: edge for edge in payload["edges"]}
+    b2 = names["Whiteman Air Force Base, Missouri (B-2 bombers)"]
+    assert b2[3] == "origin" and b2[1] < -90
+    nord = names["Nord Stream pipelines sabotage, Baltic Sea near Bornholm"]
+    assert nord[3] == "feature" and nord[2] > 54
+    assert not any(west <= e[1] <= east and south <= e[2] <= north for e in payload["edges"])
+
+
+def test_extent_sets_the_html_frame(tmp_path):
+    out = tmp_path / "gulf.html"
+    result = run_cli("export", "html", "-o", str(out), *FEB_2024, "--extent", "45,22,58,30")
+    assert result.returncode == 0, result.stderr
+    payload = embedded_payload(out.read_text(encoding="utf-8"))
+    assert payload["bounds"] == [[22.0, 45.0], [30.0, 58.0]]
+    # Baghdad's and Beirut's features are now beyond the frame, so they get arrows too.
+    assert any(edge[1] < 45 for edge in payload["edges"])
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf", "csv"])
+def test_extent_is_taken_by_every_format(tmp_path, fmt):
+    out = tmp_path / f"gulf.{fmt}"
+    size = ["--size", "640x400"] if fmt in ("png", "svg", "pdf") else []
+    result = run_cli("export", fmt, "-o", str(out), "--extent", "45,22,58,30", *size)
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("extent", "words"),
+    [
+        ("45,22,58", ["four numbers", "WEST,SOUTH,EAST,NORTH"]),
+        ("a,b,c,d", ["four numbers"]),
+        ("58,22,45,30", ["west 58 must be less than east 45"]),
+        ("45,30,58,22", ["south 30 must be less than north 22"]),
+        ("45,22,190,30", ["east 190 is beyond ±180"]),
+        ("45,-95,58,30", ["south -95 is beyond ±90"]),
+        ("", ["four numbers"]),
+    ],
+)
+def test_bad_extent_is_a_one_line_error(tmp_path, extent, words):
+    out = tmp_path / "map.png"
+    result = run_cli("export", "png", "-o", str(out), "--extent", extent)
+    assert_one_line_error(result, "--extent", "e.g. --extent 25,10,65,42", *words)
+    assert not out.exists()
+
+
+def test_extent_option_becomes_the_views_extent(catalog):
+    view = view_from_args(parse("png", "-o", "x.png", "--extent", " -10.5, 0, 75 ,62.25"), catalog)
+    assert view.extent == (-10.5, 0.0, 75.0, 62.25)
+    assert view_from_args(parse("png", "-o", "x.png"), catalog).extent is None

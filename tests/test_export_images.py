@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import xml.etree.ElementTree as ET
 
@@ -24,6 +25,22 @@ def catalog():
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", data[16:24])
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_texts(data: bytes, gid: str | None = None) -> list[str]:
+    """The text of the SVG's <text> elements (inside the group ``gid`` when given)."""
+    root = ET.fromstring(data)
+    groups = [g for g in root.iter(f"{SVG}g") if gid is None or g.get("id") == gid]
+    if gid is None:
+        groups = [root]
+    texts = []
+    for group in groups:
+        for element in group.iter(f"{SVG}text"):
+            texts.append("".join(element.itertext()))
+    return texts
 
 
 def pixels(data: bytes):
@@ -54,11 +71,14 @@ def test_same_view_same_bytes(catalog):
         assert render_image(catalog, view, fmt, SMALL) == render_image(catalog, view, fmt, SMALL)
 
 
-def test_svg_has_no_date_and_no_system_fonts(catalog):
-    text = render_image(catalog, View(layers=("us-sites",)), "svg", SMALL).decode("utf-8")
+def test_svg_has_no_date_and_its_text_is_text(catalog):
+    data = render_image(catalog, View(layers=("us-sites",)), "svg", SMALL)
+    text = data.decode("utf-8")
     assert "<dc:date>" not in text
-    assert "font-family" not in text  # text is drawn as paths from the bundled DejaVu Sans
-    assert "US force posture in the Middle East, all dates" in text  # the SVG title
+    # Real text (svg.fonttype none) in the bundled font's family, for search and screen readers.
+    assert "US force posture in the Middle East, all dates" in svg_texts(data)
+    families = set(re.findall(r"font-family: ([^;\"]+)", text))
+    assert families == {"'DejaVu Sans', sans-serif"}, families
 
 
 def test_text_uses_the_font_bundled_with_matplotlib():
@@ -141,3 +161,141 @@ def test_dollar_signs_in_a_title_are_text_not_mathematics(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert path.stat().st_size > 0
+
+
+# The 1 February 2024 view with events from 2022 to 2025: the Nord Stream event lies in the
+# Baltic and the B-2 strike was launched from Missouri, both far outside the region.
+FEB_2024 = View(as_of="2024-02-01", window_from="2022-01-01", window_to="2025-12-31")
+
+
+def svg_groups(data: bytes, prefix: str) -> list[str]:
+    """The text inside the SVG groups whose id starts with ``prefix``."""
+    root = ET.fromstring(data)
+    found = []
+    for group in root.iter(f"{SVG}g"):
+        if (group.get("id") or "").startswith(prefix):
+            found.append(" ".join("".join(t.itertext()) for t in group.iter(f"{SVG}text")))
+    return found
+
+
+@pytest.fixture(scope="module")
+def feb_svg(catalog):
+    return render_image(catalog, FEB_2024, "svg")
+
+
+def test_svg_labels_sites_as_text_with_their_source_numbers(feb_svg):
+    labels = svg_groups(feb_svg, "site-label-")
+    assert len(labels) >= 15, labels
+    assert any(re.fullmatch(r"Al Udeid Air Base \[[0-9–, ]+\]", text) for text in labels), labels
+    assert any(text.startswith("Incirlik Air Base [") for text in labels), labels
+
+
+def test_svg_labels_do_not_overlap(catalog):
+    import matplotlib
+
+    from geo.export import images
+
+    with matplotlib.rc_context(images._rc()):
+        pairs = list(catalog.features(FEB_2024))
+        figure = images._draw(catalog, FEB_2024, pairs, (1920, 1080), None, False)
+        renderer = figure.canvas.get_renderer()
+        boxes = [
+            text.get_window_extent(renderer)
+            for text in figure.axes[0].texts
+            if (text.get_gid() or "").startswith(("site-label-", "area-label-"))
+        ]
+    assert len(boxes) >= 15
+    overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
+    assert not overlaps
+
+
+def test_svg_has_a_north_arrow_and_a_measured_scale(feb_svg):
+    assert svg_groups(feb_svg, "north-arrow") == ["N"]
+    texts = svg_texts(feb_svg)
+    scale = [t for t in texts if re.fullmatch(r"\d[\d,.]* km", t)]
+    assert scale and scale[0] in {"500 km", "1000 km", "250 km"}, scale
+    assert any(re.fullmatch(r"at \d+°N", t) for t in texts)
+
+
+def test_svg_lists_the_numbered_sources(catalog, feb_svg):
+    from geo.catalog import bibliography
+
+    entries = svg_groups(feb_svg, "source-entry-")
+    works = bibliography(catalog.features(FEB_2024))
+    assert entries[0].startswith("1. ")
+    first_title = " ".join(works[0]["title"].split())
+    assert first_title[:20] in entries[0]
+    numbers = [int(e.split(".", 1)[0]) for e in entries if e[0].isdigit()]
+    assert numbers == list(range(1, len(numbers) + 1))
+    # All that do not fit are counted, none silently dropped.
+    if len(numbers) < len(works):
+        assert entries[-1] == f"… and {len(works) - len(numbers)} more: see the PDF or HTML export"
+
+
+def test_far_features_are_edge_arrows_not_a_wider_frame(catalog, feb_svg):
+    edges = " | ".join(svg_groups(feb_svg, "edge-label-"))
+    assert "Whiteman Air Force Base, Missouri (B-2 bombers), launch point" in edges
+    assert "Nord Stream pipelines sabotage" in edges
+    arrows = [
+        g
+        for g in ET.fromstring(feb_svg).iter(f"{SVG}g")
+        if g.get("id", "").startswith("edge-arrow-")
+    ]
+    assert len(arrows) >= 3
+    # The frame is the region: Missouri and the Baltic are not on the map.
+    from geo.export.images import _extent
+
+    west, east, south, north = _extent(list(catalog.features(FEB_2024)), FEB_2024, 9.2, 4.4, 1380)
+    assert 0 < west < 30 and 58 < east < 90 and 0 < south < 15 and 38 < north < 50
+
+
+def test_an_extent_frames_the_image(catalog):
+    from geo.export.images import _extent
+
+    view = FEB_2024.with_(extent=(45.0, 22.0, 58.0, 30.0))
+    west, east, south, north = _extent(list(catalog.features(view)), view, 8.0, 4.0, 1200)
+    # Widened to the box's aspect, never cut: the asked frame stays inside.
+    assert west <= 45 and east >= 58 and south <= 22 and north >= 30
+    assert east - west < 20 and north - south < 10
+
+
+def test_pdf_briefing_has_the_map_then_the_sources_as_text(catalog):
+    from pypdf import PdfReader
+
+    data = render_image(catalog, FEB_2024, "pdf")
+    assert data == render_image(catalog, FEB_2024, "pdf")  # the same bytes for the same view
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) >= 2
+    first = reader.pages[0].extract_text()
+    assert "Al Udeid Air Base [" in first
+    assert "Nord Stream pipelines sabotage" in first
+    assert "N" in first.split()
+    rest = " ".join(page.extract_text() for page in reader.pages[1:])
+    assert "Sources" in rest and "Features and their sources" in rest
+    from geo.catalog import bibliography
+
+    works = bibliography(catalog.features(FEB_2024))
+    flat = " ".join(rest.split())
+    assert f"{len(works)}. " in flat
+    assert works[-1]["url"][:30] in flat.replace(" ", "")
+
+
+def test_a_labels_numbers_point_at_its_own_sources_in_the_list(catalog, feb_svg):
+    label = next(t for t in svg_groups(feb_svg, "site-label-") if t.startswith("Al Udeid"))
+    numbers = []
+    for part in label[label.index("[") + 1 : -1].split(", "):
+        low, _, high = part.partition("–")
+        numbers.extend(range(int(low), int(high or low) + 1))
+    entries = {
+        int(e.split(".", 1)[0]): e for e in svg_groups(feb_svg, "source-entry-") if e[0].isdigit()
+    }
+    titles = [
+        " ".join(source["title"].split())
+        for source in catalog.find("al-udeid-air-base")[1]["properties"]["sources"]
+    ]
+    assert len(numbers) == len(titles)
+    for number in numbers:
+        assert any(entries[number].startswith(f"{number}. {title[:15]}") for title in titles), (
+            entries[number],
+            titles,
+        )

@@ -12,6 +12,7 @@ from geo.app.text import md, md_link, safe_url
 from geo.catalog import GROUP_TITLES, bibliography, is_event
 from geo.compare import CHANGE_LABELS, view_changes
 from geo.export import FILE_FORMATS, MIME_TYPES, export_bytes
+from geo.framing import ExtentError, parse_extent
 from geo.model import PartialDate
 from geo.render.payload import (
     build_payload,
@@ -99,13 +100,21 @@ def _day(text: str) -> str:
     return PartialDate.parse(text).label()
 
 
+MAP_KEY = "posture-map"  # the map component's key: its value carries the frame on screen
+
+
 def _downloads(ctx: Context, count: int) -> None:
-    """Download buttons for the view on screen; each file is made only when it is clicked."""
+    """Download buttons for the view on screen, framed as the map is (the map reports its
+    frame when it comes to rest); each file is made only when it is clicked."""
     catalog, view = ctx.catalog, ctx.view.with_(selected=None)
+    extent = _screen_extent((st.session_state.get(MAP_KEY) or {}).get("extent"))
+    if extent is not None:
+        view = view.with_(extent=extent, center=None, zoom=None)
     labels = {
         "html": "HTML map",
         "png": "PNG image",
         "svg": "SVG image",
+        "pdf": "PDF briefing",
         "geojson": "GeoJSON",
         "csv": "CSV",
         "kml": "KML",
@@ -123,6 +132,17 @@ def _downloads(ctx: Context, count: int) -> None:
             disabled=count == 0,
             help="A self-contained page that works with no network." if fmt == "html" else None,
         )
+
+
+def _screen_extent(value: Any) -> tuple[float, float, float, float] | None:
+    """The frame the map reported, [west, south, east, north]; None when it sent none or
+    something else (the map clamps its frame to the globe, so any other value is refused)."""
+    if not isinstance(value, list) or len(value) != 4:
+        return None
+    try:
+        return parse_extent(",".join(f"{float(v):.6f}" for v in value))
+    except (ExtentError, TypeError, ValueError):
+        return None
 
 
 def _deferred(catalog: Any, view: Any, fmt: str) -> Any:

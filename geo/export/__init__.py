@@ -1,6 +1,7 @@
 """Exports of a view for presenters: a self-contained HTML map, PNG/SVG images, data files.
 
-- :func:`geo.export.images.export_image`: slide-ready PNG or SVG, drawn offline with matplotlib.
+- :func:`geo.export.images.export_image`: slide-ready PNG or SVG, or a PDF briefing
+  (:mod:`geo.export.briefing`), drawn offline with matplotlib.
 - :func:`geo.export.data.export_data`: GeoJSON (a valid layer file), CSV, KML, GeoPackage.
 - :func:`geo.export.html.html_bytes`: the self-contained HTML page, from
   :func:`geo.render.export_html`.
@@ -37,6 +38,7 @@ MIME_TYPES = {
     "html": "text/html",
     "png": "image/png",
     "svg": "image/svg+xml",
+    "pdf": "application/pdf",
     "geojson": "application/geo+json",
     "csv": "text/csv",
     "kml": "application/vnd.google-earth.kml+xml",

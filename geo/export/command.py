@@ -16,7 +16,7 @@ from geo.export.data import ExportInputError
 from geo.export.view_args import ViewError, add_view_arguments, parse_size, view_from_args
 from geo.io import NotAFileError, check_writable_target
 
-FORMATS = ("html", "png", "svg", "geojson", "csv", "kml", "gpkg")
+FORMATS = ("html", "png", "svg", "pdf", "geojson", "csv", "kml", "gpkg")
 EXIT_OK, EXIT_ERRORS = 0, 1
 PROG = "python -m geo export"
 
@@ -26,16 +26,20 @@ class ExportError(Exception):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Export a view of the map as HTML, an image (PNG, SVG) or data (GeoJSON, CSV, KML, GPKG).
+    """Export a view of the map as HTML, an image (PNG, SVG), a PDF briefing or data files.
 
     html is one self-contained page that works with no network; png and svg are slide-ready
-    maps; geojson is a valid layer file; csv, kml and gpkg carry every field and citation.
+    maps with labels, a north arrow, a scale bar and the numbered sources; pdf is a briefing
+    of the map and then its numbered sources; geojson is a valid layer file; csv, kml and
+    gpkg carry every field and citation.
     With no layer or date option every layer and every date is exported. Dates are YYYY,
     YYYY-MM or YYYY-MM-DD; a partial --as-of or --to means its last day, a partial --from its
     first. --filter takes country=, actor=, kind=, status= or q= (free text); repeat it to
     combine. The file is written whole or not at all: it is made beside FILE, flushed to
     disk and renamed over it, so a failed write (a full disk, say) leaves an earlier FILE as
-    it was. A symlink is written through; a FIFO, device or folder is refused. On bad input
+    it was. The map fits the posture and actor layers; what lies beyond appears as arrows at
+    its edge. --extent WEST,SOUTH,EAST,NORTH sets the frame instead. A symlink is written
+    through; a FIFO, device or folder is refused. On bad input
     nothing is written, one line on stderr says what to fix, and the exit status is 1. On
     success one line on stdout names the file and its size.
 
@@ -44,6 +48,7 @@ def cmd_export(args: argparse.Namespace) -> int:
       python -m geo export html -o map.html --layers us-sites,events --from 2024 --to 2025
       python -m geo export csv -o events.csv --layers events --filter country=IQ
       python -m geo export svg -o sites.svg --layers us-sites --size 1600x900 --title "US sites"
+      python -m geo export pdf -o briefing.pdf --as-of 2024-02-01 --extent 30,12,60,40
     """
     try:
         _export(args)
@@ -80,7 +85,7 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
         "--size",
         default="1920x1080",
         metavar="WxH",
-        help="png and svg: the image size in pixels (default: 1920x1080)",
+        help="png, svg and pdf: the map's size in pixels at 150 dpi (default: 1920x1080)",
     )
     parser.add_argument(
         "--layers-dir",
@@ -94,7 +99,7 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
 def _export(args: argparse.Namespace) -> None:
     fmt = args.format
     output = Path(args.output)
-    size = parse_size(args.size) if fmt in ("png", "svg") else None
+    size = parse_size(args.size) if fmt in ("png", "svg", "pdf") else None
     _check_output(output)
     catalog = _load(Path(args.layers_dir))
     _check_not_an_input(output, catalog)
@@ -107,7 +112,7 @@ def _export(args: argparse.Namespace) -> None:
     try:
         if fmt == "html":
             data = _html(catalog, view, args.title, args.tiles)
-        elif fmt in ("png", "svg"):
+        elif fmt in ("png", "svg", "pdf"):
             from geo.export.images import render_image
 
             assert size is not None

@@ -34,12 +34,15 @@ from typing import Any
 
 from geo.catalog import Catalog, View, bibliography, is_event
 from geo.export.data import EmptyViewError, view_pairs
+from geo.export.labels import PLACES, Label, marker_boxes, place_labels
+from geo.export.sources import numbered, refs_label, short_entry
 from geo.export.text import NOT_XML, clean
 from geo.export.view_args import default_title, filter_label, time_label
+from geo.framing import default_frame, grouped, offstage
 from geo.io import write_atomic
 from geo.model import Layer, PartialDate
 
-IMAGE_FORMATS = ("png", "svg")
+IMAGE_FORMATS = ("png", "svg", "pdf")
 DEFAULT_SIZE = (1920, 1080)
 SEA = "#d4e6f4"
 LAND = "#e3e3e3"
@@ -47,6 +50,7 @@ BORDER = "#ffffff"
 COUNTRY_LABEL = "#8c8c8c"
 INK = "#1a1a1a"
 MUTED = "#555555"
+EDGE_COLOR = "#7a1f5c"
 MARKERS = {"circle": "o", "square": "s", "diamond": "D", "triangle": "^"}
 MARKER_SIZE = {"o": 9.0, "s": 8.0, "D": 7.5, "^": 9.5}
 FONT = "DejaVu Sans"
@@ -97,12 +101,17 @@ def render_image(
 ) -> bytes:
     """The image's bytes. ``basemap_only`` draws the frame without features (for comparisons)."""
     if fmt not in IMAGE_FORMATS:
-        raise ValueError(f"unknown image format {fmt!r}: use png or svg")
+        raise ValueError(f"unknown image format {fmt!r}: use png, svg or pdf")
     pairs = view_pairs(catalog, view)  # with what closed, in a comparison
     if not pairs:
         raise EmptyViewError("the view shows no feature")
     import matplotlib
 
+    if fmt == "pdf":
+        from geo.export.briefing import render_pdf
+
+        with matplotlib.rc_context(_rc()):
+            return render_pdf(catalog, view, pairs, size, _title(view, title), _draw)
     with matplotlib.rc_context(_rc()):
         figure = _draw(catalog, view, pairs, size, title, basemap_only)
         buffer = io.BytesIO()
@@ -127,7 +136,8 @@ def _rc() -> dict[str, Any]:
     return {
         "svg.hashsalt": SALT,
         "text.parse_math": False,  # '$200 million' is text, not mathematics
-        "svg.fonttype": "path",
+        "svg.fonttype": "none",  # text stays text: searchable, selectable, read aloud
+        "pdf.fonttype": 42,  # TrueType, so the PDF's text can be extracted
         "font.family": "sans-serif",
         "font.sans-serif": [FONT],
         "axes.unicode_minus": False,
@@ -170,7 +180,10 @@ def _draw(
     size: tuple[int, int],
     title: str | None,
     basemap_only: bool,
+    sources_panel: bool = True,
 ):
+    """The map figure; with ``sources_panel`` the numbered source list fills a band under it
+    (the PDF briefing puts the list on its own page instead)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -195,16 +208,18 @@ def _draw(
     handles, labels = _legend_entries(pairs, flags)
     # A tall or square image has its legend under the map, in two columns.
     below = 0.0 if side_panel else math.ceil(len(handles) / 2) * 0.24 + 0.42
+    works, numbers = numbered(pairs)
+    band = _band_height(fig_h) if sources_panel and works else 0.0
     map_box = (
         margin / fig_w,
-        (footer + below) / fig_h,
+        (footer + below + band) / fig_h,
         (fig_w - 2 * margin - panel) / fig_w,
-        (fig_h - header - footer - below) / fig_h,
+        (fig_h - header - footer - below - band) / fig_h,
     )
     ax = figure.add_axes(map_box)
     box_w_in = map_box[2] * fig_w
     box_h_in = map_box[3] * fig_h
-    extent = _extent(pairs, view, box_w_in, box_h_in, box_w_in * dpi)
+    extent = _extent(pairs, view, box_w_in, box_h_in, box_w_in * dpi, catalog)
     west, east, south, north = extent
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
@@ -223,10 +238,22 @@ def _draw(
         _draw_features(ax, pairs)
         if view.compare:
             _draw_changes(ax, pairs)
-    _draw_scale_bar(ax, extent)
+    taken = [_draw_scale_bar(ax, extent), _draw_north_arrow(ax)]
+    if not basemap_only:
+        # The arrows' names first, so that they are never left out for want of room.
+        place_labels(ax, _edge_arrows(ax, pairs, extent), taken)
+        # Labels keep off the sites' markers; an event may sit under a label's edge, or a
+        # crowded place (Al Udeid, struck several times) would lose its base's name.
+        sites = [(layer, f) for layer, f in pairs if not is_event(f, layer)]
+        taken.extend(marker_boxes(ax, _point_positions(sites), radius_px=dpi * 0.045))
+        place_labels(ax, _site_labels(pairs, numbers), taken)
+    if band:
+        _draw_sources_band(
+            figure, works, (margin, footer, fig_w - 2 * margin, band - 0.1), (fig_w, fig_h)
+        )
 
     heading = _title(view, title)
-    figure.text(
+    title_text = figure.text(
         margin / fig_w,
         1 - 0.22 / fig_h,
         heading,
@@ -236,6 +263,7 @@ def _draw(
         fontweight="bold",
         color=INK,
     )
+    _fit_width(title_text, (fig_w - 2 * margin) * dpi, smallest=11)
     figure.text(
         margin / fig_w,
         1 - 0.62 / fig_h,
@@ -272,7 +300,7 @@ def _draw(
             figure.legend(
                 handles,
                 labels,
-                bbox_to_anchor=(margin / fig_w, (footer + below - 0.12) / fig_h),
+                bbox_to_anchor=(margin / fig_w, (footer + band + below - 0.12) / fig_h),
                 ncols=2,
                 fontsize=9,
                 title_fontproperties={"weight": "bold", "size": 10},
@@ -282,6 +310,18 @@ def _draw(
                 handler_map=_handler_map(),
             )
     return figure
+
+
+def _fit_width(text: Any, width_px: float, smallest: float) -> None:
+    """Shrink ``text`` until it is at most ``width_px`` wide (a long title would run off the
+    image), down to ``smallest`` points; beyond that it wraps."""
+    renderer = text.figure.canvas.get_renderer()
+    size = text.get_fontsize()
+    while size > smallest and text.get_window_extent(renderer).width > width_px:
+        size = max(smallest, size - 1)
+        text.set_fontsize(size)
+    if text.get_window_extent(renderer).width > width_px:
+        text.set_wrap(True)
 
 
 def _subtitle(view: View, pairs: list[tuple[Layer, dict[str, Any]]], with_time: bool) -> str:
@@ -307,8 +347,8 @@ def _subtitle(view: View, pairs: list[tuple[Layer, dict[str, Any]]], with_time: 
 def _footnote(catalog: Catalog, pairs: list[tuple[Layer, dict[str, Any]]]) -> str:
     works = len(bibliography(pairs))
     return (
-        f"Sources: {works} cited work{'s' if works != 1 else ''}; see the HTML export or data "
-        f"files for the list. {_reviewed(catalog)} Data version "
+        f"Sources: {works} cited work{'s' if works != 1 else ''}, numbered; a label's [n] names "
+        f"its sources. {_reviewed(catalog)} Data version "
         f"{catalog.data_version()}. Basemap: Natural Earth. "
         "Hollow symbols and dashed outlines: approximate, stand-in or region locations."
     )
@@ -353,9 +393,16 @@ def _extent(
     box_w_in: float,
     box_h_in: float,
     box_w_px: float,
+    catalog: Catalog | None = None,
 ) -> tuple[float, float, float, float]:
-    """(west, east, south, north) in degrees, filling the map box at the right aspect."""
-    if view.center is not None and view.zoom is not None:
+    """(west, east, south, north) in degrees, filling the map box at the right aspect.
+
+    The frame is the view's ``extent`` when it has one, else its centre and zoom, else the
+    default frame of :mod:`geo.framing` (the posture and actor layers); the frame is widened
+    on one axis to the box's aspect, never cut."""
+    if view.extent is not None:
+        west, south, east, north = view.extent
+    elif view.center is not None and view.zoom is not None:
         # View.center is (lat, lon), as Leaflet and folium write it; a web-map zoom level z
         # shows 360 / 2**z degrees of longitude per 256 pixels.
         lat0, lon0 = view.center
@@ -363,13 +410,9 @@ def _extent(
         west, east = lon0 - span / 2, lon0 + span / 2
         south = north = lat0
     else:
-        points = _feature_points(pairs)
-        lons = [p[0] for p in points]
-        lats = [p[1] for p in points]
-        west, east, south, north = min(lons), max(lons), min(lats), max(lats)
-        pad_x = max((east - west) * 0.08, 1.5)
-        pad_y = max((north - south) * 0.08, 1.5)
-        west, east, south, north = west - pad_x, east + pad_x, south - pad_y, north + pad_y
+        frame = default_frame(pairs, catalog)
+        assert frame is not None  # pairs is not empty
+        west, south, east, north = frame.extent
     mid_lat = max(-80.0, min(80.0, (south + north) / 2))
     shrink = math.cos(math.radians(mid_lat))
     want = box_w_in / box_h_in
@@ -380,29 +423,7 @@ def _extent(
     else:
         dx = dy * want
     half_lon = dx / shrink / 2
-    west, east, south, north = cx - half_lon, cx + half_lon, cy - dy / 2, cy + dy / 2
-    if view.center is None:
-        west, east = _slide_inside(west, east, *_coverage()[0::2], overflow_low=True)
-        south, north = _slide_inside(south, north, *_coverage()[1::2])
-    return west, east, south, north
-
-
-def _slide_inside(
-    low: float, high: float, lower: float, upper: float, overflow_low: bool = False
-) -> tuple[float, float]:
-    """Move the span [low, high] inside [lower, upper] where it fits, so that the frame shows
-    basemap rather than the blank beyond its edge. A wider span stays where it is, or with
-    ``overflow_low`` ends at ``upper`` (west of the basemap is mostly the Atlantic, which the
-    blank sea colour shows truthfully; east of it is India)."""
-    if high - low > upper - lower:
-        if overflow_low and high > upper and low > lower - (high - low - (upper - lower)):
-            return upper - (high - low), upper
-        return low, high
-    if low < lower:
-        return lower, lower + (high - low)
-    if high > upper:
-        return upper - (high - low), upper
-    return low, high
+    return cx - half_lon, cx + half_lon, cy - dy / 2, cy + dy / 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,25 +434,13 @@ def _slide_inside(
 def _countries() -> list[tuple[str, Any]]:
     from shapely.geometry import shape
 
-    from geo.countries import COUNTRIES_FILE
+    from geo.countries import basemap_geojson
 
-    doc = json.loads(COUNTRIES_FILE.read_text(encoding="utf-8"))
+    doc = json.loads(basemap_geojson())
     shapes = []
     for feature in doc["features"]:
         shapes.append((feature["properties"].get("name") or "", shape(feature["geometry"])))
     return shapes
-
-
-@lru_cache(maxsize=1)
-def _coverage() -> tuple[float, float, float, float]:
-    """(west, south, east, north) of the basemap: the region data/countries.geojson was cut to."""
-    bounds = [geom.bounds for _name, geom in _countries()]
-    return (
-        min(b[0] for b in bounds),
-        min(b[1] for b in bounds),
-        max(b[2] for b in bounds),
-        max(b[3] for b in bounds),
-    )
 
 
 def _polygon_path(geom: Any):
@@ -798,7 +807,8 @@ def nice_length(km: float) -> float:
     return best
 
 
-def _draw_scale_bar(ax: Any, extent: tuple[float, float, float, float]) -> None:
+def _draw_scale_bar(ax: Any, extent: tuple[float, float, float, float]) -> Any:
+    """Draw the scale bar; return its box in display space (for labels to avoid)."""
     from matplotlib.patches import FancyBboxPatch, Rectangle
 
     west, east, south, north = extent
@@ -807,12 +817,12 @@ def _draw_scale_bar(ax: Any, extent: tuple[float, float, float, float]) -> None:
     per_degree = km_per_degree_lon(lat)
     length_km = nice_length(width_deg * 0.18 * per_degree)
     if length_km <= 0:
-        return
+        return ax.get_window_extent().shrunk(0, 0)
     bar_deg = length_km / per_degree
     x1 = east - width_deg * 0.04
     x0 = x1 - bar_deg
     bar_h = height_deg * 0.010
-    ax.add_patch(
+    backing = ax.add_patch(
         FancyBboxPatch(
             (x0 - width_deg * 0.015, lat - height_deg * 0.022),
             bar_deg + width_deg * 0.03,
@@ -849,4 +859,233 @@ def _draw_scale_bar(ax: Any, extent: tuple[float, float, float, float]) -> None:
         fontsize=6.5,
         color=MUTED,
         zorder=7,
+    ).set_gid("scale-bar")
+    renderer = ax.figure.canvas.get_renderer()
+    return backing.get_window_extent(renderer).expanded(1.1, 1.3)
+
+
+# ---------------------------------------------------------------------------------------------
+# North arrow, edge arrows, labels, the source list
+
+
+def _draw_north_arrow(ax: Any) -> Any:
+    """An arrow pointing up with an N (the map's y axis is latitude, so north is up); return
+    its box in display space."""
+    arrow = ax.annotate(
+        "",
+        xy=(0.965, 0.93),
+        xytext=(0.965, 0.83),
+        xycoords="axes fraction",
+        arrowprops={"arrowstyle": "-|>", "color": INK, "linewidth": 1.6, "mutation_scale": 14},
+        zorder=7,
     )
+    letter = ax.text(
+        0.965,
+        0.94,
+        "N",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=11,
+        fontweight="bold",
+        color=INK,
+        zorder=7,
+    )
+    letter.set_gid("north-arrow")
+    renderer = ax.figure.canvas.get_renderer()
+    from matplotlib.transforms import Bbox
+
+    return Bbox.union(
+        [arrow.get_window_extent(renderer), letter.get_window_extent(renderer)]
+    ).expanded(1.6, 1.1)
+
+
+EDGE_INSET = 0.012  # the arrow's head stays this far (of the frame's size) inside the edge
+EDGE_LENGTH = 0.07
+MAX_EDGE_ARROWS = 8
+
+
+def _edge_arrows(
+    ax: Any, pairs: list[tuple[Layer, dict[str, Any]]], extent: tuple[float, float, float, float]
+) -> list[Label]:
+    """Draw an arrow at the frame's edge toward each place beyond it (nearest first); return
+    the labels that name them, to be placed with the others."""
+    west, east, south, north = extent
+    frame = (west, south, east, north)
+    cx, cy = (west + east) / 2, (south + north) / 2
+    labels = []
+    for index, group in enumerate(grouped(offstage(pairs, frame))[:MAX_EDGE_ARROWS]):
+        ex, ey = group.first.edge
+        # The head just inside the edge, the tail further in, both on the line to the centre.
+        head = (ex + (cx - ex) * EDGE_INSET * 2, ey + (cy - ey) * EDGE_INSET * 2)
+        tail = (ex + (cx - ex) * EDGE_LENGTH * 2, ey + (cy - ey) * EDGE_LENGTH * 2)
+        arrow = ax.annotate(
+            "",
+            xy=head,
+            xytext=tail,
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": EDGE_COLOR,
+                "linewidth": 2.0,
+                "mutation_scale": 16,
+                "shrinkA": 0,
+                "shrinkB": 0,
+            },
+            zorder=7,
+        )
+        arrow.arrow_patch.set_gid(f"edge-arrow-{index}")
+        labels.append(
+            Label(
+                tail[0],
+                tail[1],
+                _safe(group.label()),
+                priority=0,
+                color=EDGE_COLOR,
+                fontsize=7.5,
+                weight="bold",
+                places=_edge_places(head, tail),
+                gid="edge-label",
+                required=True,
+            )
+        )
+    return labels
+
+
+def _edge_places(
+    head: tuple[float, float], tail: tuple[float, float]
+) -> tuple[tuple[float, float, str, str], ...]:
+    """Places for an edge arrow's label: at its tail, on the side away from the edge."""
+    dx, dy = head[0] - tail[0], head[1] - tail[1]
+    if abs(dx) >= abs(dy):  # a left or right edge: the text runs inward from the tail
+        ha = "right" if dx > 0 else "left"
+        sign = -1 if dx > 0 else 1
+        return tuple((4 * sign, step, ha, "center") for step in (0, 9, -9, 18, -18, 27, -27))
+    va = "top" if dy > 0 else "bottom"
+    sign = -1 if dy > 0 else 1
+    return tuple(
+        (step, 4 * sign + lift * sign, "center", va)
+        for lift in (0, 10, 20)
+        for step in (0, 40, -40, 80, -80)
+    )
+
+
+def _point_positions(pairs: list[tuple[Layer, dict[str, Any]]]) -> list[tuple[float, float]]:
+    points = []
+    for _layer, feature in pairs:
+        geometry = feature["geometry"]
+        if geometry["type"] == "Point":
+            points.append(tuple(geometry["coordinates"][:2]))
+        elif geometry["type"] == "MultiPoint":
+            points.extend(tuple(p[:2]) for p in geometry["coordinates"])
+    return points
+
+
+LABEL_CHARS = 34
+
+
+def short_name(name: str) -> str:
+    """A site's name for its label: a long name loses its closing parenthesis
+    ('Izmir Air Station (425th Air Base Squadron)' -> 'Izmir Air Station')."""
+    name = " ".join(name.split())
+    if len(name) > LABEL_CHARS and name.endswith(")") and " (" in name:
+        name = name[: name.rindex(" (")]
+    return name
+
+
+def _site_labels(
+    pairs: list[tuple[Layer, dict[str, Any]]], numbers: dict[str, list[int]]
+) -> list[Label]:
+    """Labels for the lasting features (sites and areas; events would bury the map), with
+    their source numbers; sites before areas, exact places before approximate ones."""
+    from shapely.geometry import shape
+
+    labels = []
+    for layer, feature in pairs:
+        if is_event(feature, layer):
+            continue
+        props = feature["properties"]
+        geometry = feature["geometry"]
+        area = "Polygon" in geometry["type"]
+        if geometry["type"] == "Point":
+            x, y = geometry["coordinates"][:2]
+        else:
+            point = shape(geometry).representative_point()
+            x, y = point.x, point.y
+        refs = refs_label(numbers.get(props["id"], []))
+        exact = props.get("location_precision") == "exact"
+        labels.append(
+            Label(
+                float(x),
+                float(y),
+                _safe(f"{short_name(props['name'])} {refs}".strip()),
+                priority=(3 if area else 1) + (0 if exact else 1),
+                color=_style(layer)[0] if area else INK,
+                fontsize=6.5,
+                places=((0, 0, "center", "center"),) if area else PLACES,
+                gid="area-label" if area else "site-label",
+            )
+        )
+    return labels
+
+
+def _band_height(fig_h: float) -> float:
+    """Inches under the map for the numbered source list."""
+    return round(fig_h * 0.26, 2)
+
+
+def _draw_sources_band(
+    figure: Any,
+    works: list[dict[str, Any]],
+    rect: tuple[float, float, float, float],
+    fig_size: tuple[float, float],
+) -> None:
+    """The numbered source list in columns in ``rect`` (x, y, width, height in inches), at the
+    largest font that fits; what does not fit at the smallest is counted in a last line."""
+    x, y, width, height = rect
+    fig_w, fig_h = fig_size
+    head = 0.2
+    figure.text(
+        x / fig_w,
+        (y + height) / fig_h,
+        "Sources",
+        ha="left",
+        va="top",
+        fontsize=8.5,
+        fontweight="bold",
+        color=INK,
+    ).set_gid("sources-heading")
+    body = height - head
+    size, rows, columns = _fit_columns(len(works), width, body)
+    capacity = rows * columns
+    shown = works if len(works) <= capacity else works[: capacity - 1]
+    column_w = width / columns
+    chars = int(column_w * 72 / (size * 0.55)) - 2
+    lines = [short_entry(n, work, chars) for n, work in enumerate(shown, start=1)]
+    if len(shown) < len(works):
+        lines.append(f"… and {len(works) - len(shown)} more: see the PDF or HTML export")
+    row_h = size * 1.3 / 72
+    for index, line in enumerate(lines):
+        column, row = divmod(index, rows)
+        figure.text(
+            (x + column * column_w) / fig_w,
+            (y + body - row * row_h) / fig_h,
+            line,
+            ha="left",
+            va="top",
+            fontsize=size,
+            color=MUTED,
+        ).set_gid(f"source-entry-{index}")
+
+
+def _fit_columns(count: int, width: float, height: float) -> tuple[float, int, int]:
+    """(font size, rows, columns) for ``count`` entries in width x height inches: the largest
+    size from 7 pt down to 4 pt whose columns are at least 40 characters wide."""
+    size = 7.0
+    while True:
+        rows = max(1, int(height / (size * 1.3 / 72)))
+        columns = max(1, math.ceil(count / rows))
+        if width / columns * 72 / (size * 0.55) >= 40 or size <= 4.0:
+            break
+        size -= 0.5
+    most = max(1, int(width / (40 * size * 0.55 / 72)))
+    return size, rows, min(columns, most)

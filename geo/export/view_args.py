@@ -18,6 +18,10 @@ The options are the same for every export format:
     each feature marked with its change (opened, closed, changed-hands, struck, event). It sets
     the dates itself, so it does not go with ``--as-of``, ``--from`` or ``--to``.
 
+``--extent WEST,SOUTH,EAST,NORTH``
+    the frame in degrees, e.g. ``25,10,65,42``; without it the map fits the posture and actor
+    layers, and what lies beyond appears as arrows at the edge (see :mod:`geo.framing`).
+
 With none of these, the view shows every layer and every date.
 """
 
@@ -30,6 +34,7 @@ from typing import Any
 
 from geo.catalog import Catalog, View
 from geo.compare import CompareError, compare_view, parse_span
+from geo.framing import ExtentError, parse_extent
 from geo.model import DateError, PartialDate
 
 FILTER_KEYS = {
@@ -86,6 +91,12 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
         help="compare two dates: what opened, closed, changed hands or was struck between A "
         "and B (e.g. 2024-01-01..2025-06-30); not with --as-of, --from or --to",
     )
+    parser.add_argument(
+        "--extent",
+        metavar="W,S,E,N",
+        help="the map's frame in degrees west,south,east,north, e.g. 25,10,65,42 (default: the "
+        "posture and actor layers, with arrows at the edge toward what lies beyond)",
+    )
 
 
 def view_from_args(args: argparse.Namespace, catalog: Catalog) -> View:
@@ -107,7 +118,19 @@ def view_from_args(args: argparse.Namespace, catalog: Catalog) -> View:
             "swap them or widen the window"
         )
     changes = _filters(getattr(args, "filters", None) or [], catalog)
-    view = View(layers=layers, as_of=as_of, window_from=window_from, window_to=window_to, **changes)
+    extent_text = getattr(args, "extent", None)
+    try:
+        extent = parse_extent(extent_text) if extent_text is not None else None
+    except ExtentError as exc:
+        raise ViewError(str(exc)) from None
+    view = View(
+        layers=layers,
+        as_of=as_of,
+        window_from=window_from,
+        window_to=window_to,
+        extent=extent,
+        **changes,
+    )
     span = getattr(args, "compare", None)
     if span is None:
         return view

@@ -45,6 +45,7 @@ import pycountry
 
 from geo.catalog import Catalog, View, _span, is_event, matches
 from geo.compare import CHANGE_LABELS, view_changes
+from geo.framing import frame_for
 from geo.model import Layer, PartialDate, date_range_label
 
 PRECISION_WORDS = {
@@ -61,7 +62,7 @@ def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dic
     source_index: dict[tuple[str, ...], int] = {}
     layers: list[dict[str, Any]] = []
     count = 0
-    bounds: list[float] | None = None
+    pairs: list[tuple[Layer, dict[str, Any]]] = []
     changes = view_changes(catalog, view)
     change_of = {change.id: change.kind for change in changes}
     for layer in catalog.visible_layers(view):
@@ -74,7 +75,7 @@ def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dic
             features.append(_feature(feature, layer, sources, source_index))
             if feature["properties"]["id"] in change_of:
                 features[-1]["ch"] = change_of[feature["properties"]["id"]]
-            bounds = _grow(bounds, feature["geometry"])
+            pairs.append((layer, feature))
         count += len(features)
         style = layer.meta.get("style", {})
         layers.append(
@@ -94,7 +95,7 @@ def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dic
         "count": count,
         "layers": layers,
         "sources": sources,
-        "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]] if bounds else None,
+        **_framing(catalog, view, pairs),
         "view": (
             {"lat": view.center[0], "lng": view.center[1], "zoom": view.zoom}
             if view.center and view.zoom is not None
@@ -309,24 +310,18 @@ def _date_label(date: dt.date) -> str:
     return PartialDate(date.year, date.month, date.day).label()
 
 
-def _grow(bounds: list[float] | None, geometry: dict[str, Any]) -> list[float]:
-    xs, ys = [], []
-
-    def walk(coords: Any) -> None:
-        if coords and isinstance(coords[0], int | float):
-            xs.append(coords[0])
-            ys.append(coords[1])
-        else:
-            for item in coords:
-                walk(item)
-
-    walk(geometry["coordinates"])
-    box = [min(xs), min(ys), max(xs), max(ys)]
-    if bounds is None:
-        return box
-    return [
-        min(bounds[0], box[0]),
-        min(bounds[1], box[1]),
-        max(bounds[2], box[2]),
-        max(bounds[3], box[3]),
+def _framing(
+    catalog: Catalog, view: View, pairs: list[tuple[Layer, dict[str, Any]]]
+) -> dict[str, Any]:
+    """``bounds`` ([[south, west], [north, east]], as Leaflet takes them) from
+    :mod:`geo.framing`, and ``edges``: what lies beyond them, as
+    [name, lon, lat, kind, layer id, feature id, km from the frame's centre]."""
+    frame = frame_for(pairs, view.extent, catalog)
+    if frame is None:
+        return {"bounds": None, "edges": []}
+    west, south, east, north = frame.extent
+    edges = [
+        [m.name, m.lon, m.lat, m.kind, m.layer_id, m.feature_id, round(m.distance_km)]
+        for m in frame.offstage
     ]
+    return {"bounds": [[south, west], [north, east]], "edges": edges}
