@@ -18,7 +18,8 @@ st   claim status                           o    outcome
 de   description                            src  source indices
 cl   claims: [topic, value, as_of, source]  q    quotes by source index
 g    geometry                               or   origin: [lon, lat, name, precision, note]
-ic   ICAO code
+ic   ICAO code                              fa   fatalities as a label ("9 (low 7)")
+et   the dataset's own event type           sid  the dataset's own id of the row
 ==== =====================================  ==== ===========================================
 
 A cited work is the whole citation (title, publisher, url, archive_url, published, accessed,
@@ -27,18 +28,34 @@ each keep their own. The quote belongs to the feature that cites it, so it stays
 Every property the layer schema allows reaches the payload (tests/test_export_hardening.py
 walks the schema to check it).
 
+Each layer also says how many of its features are drawn (``shown``) and how many the view
+holds (``total``); ``count`` and ``total`` at the top add them up. A view never sends more than
+``MAX_DRAWN`` features: past that cap the rest are counted, not sent, and the caption and the
+legend say "N of M shown". ``count`` is what is drawn.
+
+A big layer, one with more than ``BIG_LAYER_POINTS`` points to draw, carries its plain points
+(a Point with no origin line) as ``columns`` instead of as ``features``; its other features stay
+in ``features``. ``columns`` holds ``rows`` (the number of points) and one array per feature key,
+row by row: ``x`` and ``y`` (longitude and latitude rounded to 5 decimals) stand in for ``g``,
+numbers stay plain arrays with ``null`` where a row has none, and any other value is
+dictionary-encoded as ``{"dict": [values...], "codes": [index or -1 for none, ...]}`` unless most
+rows differ, when it is a plain array too. The encoding knows no key by name, so a key added to
+a feature reaches the browser without a change here; static/points.js rebuilds one row's feature
+object on demand.
+
 Nothing here is HTML: the browser puts every value on the page as text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import lru_cache
 from typing import Any
 
 import pycountry
 
-from geo.catalog import Catalog, View, is_event, matches
+from geo.catalog import Catalog, View, is_event, is_stored, matches, stored_filter
 from geo.model import Layer, PartialDate, date_range_label
 
 PRECISION_WORDS = {
@@ -47,38 +64,61 @@ PRECISION_WORDS = {
     "day": "known to the day",
 }
 DEFAULT_COLOR = "#555555"
+# More points than this in one layer are drawn by one canvas layer (static/points.js) and sent
+# as columns; fewer keep one Leaflet marker each.
+BIG_LAYER_POINTS = 2_000
+# The most features one view sends to the browser; past it the rest are counted, not sent.
+MAX_DRAWN = 200_000
+# Decimals kept of a big layer's coordinates: 1e-5 degrees is about a metre.
+COORD_DECIMALS = 5
 
 
-def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dict[str, Any]:
-    """Everything the map needs to draw ``view``, as plain JSON-able data."""
+def build_payload(
+    catalog: Catalog,
+    view: View,
+    title: str | None = None,
+    *,
+    max_drawn: int = MAX_DRAWN,
+    big_layer_points: int = BIG_LAYER_POINTS,
+) -> dict[str, Any]:
+    """Everything the map needs to draw ``view``, as plain JSON-able data.
+
+    At most ``max_drawn`` features are sent; a layer with more than ``big_layer_points`` plain
+    points sends them as columns (see the module's docstring)."""
     sources: list[dict[str, str]] = []
     source_index: dict[tuple[str, ...], int] = {}
     layers: list[dict[str, Any]] = []
-    count = 0
+    count = total = 0
     bounds: list[float] | None = None
     for layer in catalog.visible_layers(view):
-        shown = [f for f in layer.features if matches(f, layer, view)]
-        features = []
-        for feature in shown:
-            features.append(_feature(feature, layer, sources, source_index))
-            bounds = _grow(bounds, feature["geometry"])
-        count += len(features)
+        matching = view_features(layer, view)
+        shown = matching[: max(max_drawn - count, 0)]
+        features = [_feature(feature, layer, sources, source_index) for feature in shown]
+        points = [f for f in features if _is_plain_point(f)]
         style = layer.meta.get("style", {})
-        layers.append(
-            {
-                "id": layer.id,
-                "title": layer.title,
-                "group": layer.group,
-                "color": style.get("color", DEFAULT_COLOR),
-                "marker": style.get("marker", "circle"),
-                "fillOpacity": style.get("fill_opacity", 0.3),
-                "features": features,
-            }
-        )
+        entry: dict[str, Any] = {
+            "id": layer.id,
+            "title": layer.title,
+            "group": layer.group,
+            "color": style.get("color", DEFAULT_COLOR),
+            "marker": style.get("marker", "circle"),
+            "fillOpacity": style.get("fill_opacity", 0.3),
+            "shown": len(features),
+            "total": len(matching),
+            "features": features,
+        }
+        if len(points) > big_layer_points:
+            entry["features"] = [f for f in features if not _is_plain_point(f)]
+            entry["columns"] = encode_columns(points)
+        bounds = _grow_all(bounds, shown)
+        count += len(features)
+        total += len(matching)
+        layers.append(entry)
     payload: dict[str, Any] = {
         "title": title or "US force posture in the Middle East",
-        "caption": caption(view),
+        "caption": caption(view) + (f"; {shown_label(count, total)}" if count < total else ""),
         "count": count,
+        "total": total,
         "layers": layers,
         "sources": sources,
         "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]] if bounds else None,
@@ -92,6 +132,87 @@ def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dic
         "footer": "",
     }
     return payload
+
+
+def shown_label(count: int, total: int) -> str:
+    """'150,000 of 1,000,000 shown'."""
+    return f"{count:,} of {total:,} shown"
+
+
+def view_features(layer: Layer, view: View) -> list[dict[str, Any]]:
+    """The layer's features that ``view`` shows, in file order; a Parquet layer asks DuckDB."""
+    if is_stored(layer):
+        return layer.features.table.select(stored_filter(layer, view))
+    return [f for f in layer.features if matches(f, layer, view)]
+
+
+def encode_columns(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """Payload features (all plain points) as columns; see the module's docstring."""
+    rows = len(features)
+    columns: dict[str, Any] = {
+        "rows": rows,
+        "x": [round(f["g"]["coordinates"][0], COORD_DECIMALS) for f in features],
+        "y": [round(f["g"]["coordinates"][1], COORD_DECIMALS) for f in features],
+    }
+    keys: dict[str, None] = {}
+    for feature in features:
+        keys.update(dict.fromkeys(feature))
+    for key in keys:
+        if key in ("g", "x", "y", "rows"):
+            continue
+        values = [f.get(key) for f in features]
+        columns[key] = _encode_column(values)
+    return columns
+
+
+def decode_columns(columns: dict[str, Any]) -> list[dict[str, Any]]:
+    """The features :func:`encode_columns` was given (coordinates rounded): the round trip
+    static/points.js makes for one row, here for every row (for tests and checks)."""
+    rows = columns["rows"]
+    out: list[dict[str, Any]] = [
+        {"g": {"type": "Point", "coordinates": [columns["x"][n], columns["y"][n]]}}
+        for n in range(rows)
+    ]
+    for key, column in columns.items():
+        if key in ("rows", "x", "y"):
+            continue
+        if isinstance(column, dict):
+            values = [None if code < 0 else column["dict"][code] for code in column["codes"]]
+        else:
+            values = column
+        for feature, value in zip(out, values, strict=True):
+            if value is not None:
+                feature[key] = value
+    return out
+
+
+def _encode_column(values: list[Any]) -> list[Any] | dict[str, list[Any]]:
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return values
+    index: dict[str, int] = {}
+    table: list[Any] = []
+    codes: list[int] = []
+    for value in values:
+        if value is None:
+            codes.append(-1)
+            continue
+        # Any JSON value can be a dictionary entry; its canonical text tells equal ones apart
+        # (1 and "1", or [1] and "[1]", stay two entries).
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        marker = ("s:" if isinstance(value, str) else "j:") + text
+        code = index.get(marker)
+        if code is None:
+            code = index[marker] = len(table)
+            table.append(value)
+        codes.append(code)
+    if len(table) * 2 > len(present):  # mostly distinct (ids, notes): the dictionary only adds
+        return values
+    return {"dict": table, "codes": codes}
+
+
+def _is_plain_point(feature: dict[str, Any]) -> bool:
+    return feature["g"]["type"] == "Point" and "or" not in feature
 
 
 def reviewed_sentence(catalog: Catalog) -> str:
@@ -255,6 +376,12 @@ def _label(text: str | None) -> str:
 
 def _date_label(date: dt.date) -> str:
     return PartialDate(date.year, date.month, date.day).label()
+
+
+def _grow_all(bounds: list[float] | None, features: list[dict[str, Any]]) -> list[float] | None:
+    for feature in features:
+        bounds = _grow(bounds, feature["geometry"])
+    return bounds
 
 
 def _grow(bounds: list[float] | None, geometry: dict[str, Any]) -> list[float]:

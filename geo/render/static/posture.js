@@ -36,6 +36,14 @@
 
   function color(value) { return HEX.test(value) ? value : '#555555'; }
 
+  /* '12', or '200,000 of 1,000,000 shown' when the view holds more than was sent. */
+  function shownLabel(item) {
+    var shown = item.shown !== undefined ? item.shown
+      : (item.count !== undefined ? item.count : item.features.length);
+    if (item.total === undefined || item.total <= shown) { return String(shown); }
+    return shown.toLocaleString('en-GB') + ' of ' + item.total.toLocaleString('en-GB') + ' shown';
+  }
+
   function labelled(parent, label, value) {
     if (value === undefined || value === null || value === '') { return; }
     var p = el('p');
@@ -159,6 +167,11 @@
     payload.layers.forEach(function (layer) {
       var group = L.featureGroup();
       layer.features.forEach(function (feature) { self.addFeature(group, layer, feature); });
+      if (layer.columns) {  // a big layer's points: one canvas layer (points.js)
+        var points = new PostureMap.PointsLayer(self, layer);
+        group.addLayer(points);
+        self.pointLayers.push(points);
+      }
       group.addTo(self.map);
       self.groups.push(group);
       if (layer.group === 'us-posture') { self.siteGroups.push(group); }
@@ -166,7 +179,7 @@
       var swatch = el('span', 'posture-swatch');
       swatch.style.background = color(layer.color);
       label.appendChild(swatch);
-      label.appendChild(document.createTextNode(layer.title + ' (' + layer.features.length + ')'));
+      label.appendChild(document.createTextNode(layer.title + ' (' + shownLabel(layer) + ')'));
       overlays[layer.id] = { group: group, label: label };
     });
     this.raiseSites();
@@ -226,7 +239,10 @@
       item.postureWeight = (item.options && item.options.weight) || 1.5;
       item.bindTooltip(function () { return el('span', null, feature.n); }, { sticky: true });
       item.bindPopup(function () { return self.popup(layer, feature); }, { maxWidth: 380, maxHeight: 420 });
-      item.on('click', function () { self.select(feature.i); });
+      item.on('click', function (e) {
+        if (e.originalEvent) { e.originalEvent._postureTaken = true; }  // see points.js
+        self.select(feature.i);
+      });
       group.addLayer(item);
     });
     this.byId[feature.i] = { layer: layer, feature: feature, drawn: drawn, style: base };
@@ -366,8 +382,7 @@
         var swatch = el('span', 'posture-swatch');
         swatch.style.background = color(layer.color);
         item.appendChild(swatch);
-        item.appendChild(document.createTextNode(layer.title + ' (' + layer.features.length +
-          ')'));
+        item.appendChild(document.createTextNode(layer.title + ' (' + shownLabel(layer) + ')'));
         list.appendChild(item);
       });
       details.appendChild(list);
