@@ -289,9 +289,9 @@
         map.getContainer().style.cursor = '';
         map.closeTooltip(tooltip);
       });
+      /* Leaflet fires a click on the map only when no marker of a small layer took it, so a
+         base drawn above a big layer's point keeps its clicks. */
       map.on('click', function (e) {
-        // A marker of a small layer (a base, drawn above) took this click already.
-        if (e.originalEvent && e.originalEvent._postureTaken) { return; }
         var hit = pointAt(pm, e.latlng);
         if (!hit) { return; }
         var feature = hit.points.rowFeature(hit.row);

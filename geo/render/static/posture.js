@@ -239,10 +239,7 @@
       item.postureWeight = (item.options && item.options.weight) || 1.5;
       item.bindTooltip(function () { return el('span', null, feature.n); }, { sticky: true });
       item.bindPopup(function () { return self.popup(layer, feature); }, { maxWidth: 380, maxHeight: 420 });
-      item.on('click', function (e) {
-        if (e.originalEvent) { e.originalEvent._postureTaken = true; }  // see points.js
-        self.select(feature.i);
-      });
+      item.on('click', function () { self.select(feature.i); });
       group.addLayer(item);
     });
     this.byId[feature.i] = { layer: layer, feature: feature, drawn: drawn, style: base };
