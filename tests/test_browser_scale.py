@@ -248,3 +248,19 @@ def test_rows_rebuilt_in_the_browser_are_the_features_sent_with_hostile_text(con
     assert page.evaluate("window.__pwned === undefined")
     assert page.locator("img").count() == 0
     assert context.dialogs == []
+
+
+def test_the_map_is_drawn_again_after_a_page_switch(context, app_url):
+    """The app sends a payload once; a map frame made anew (back from another page) holds
+    none, asks for it, and gets it."""
+    from tests.test_browser_app import COMPONENT, map_frame, open_app
+
+    page = open_app(context, app_url)
+    before = map_frame(page).evaluate("window.posture.payload.count")
+    assert before > 0
+    page.get_by_role("link", name="Features").click()
+    page.locator(COMPONENT).wait_for(state="detached", timeout=20000)
+    page.get_by_role("link", name="Map").click()
+    page.locator(COMPONENT).wait_for(timeout=20000)
+    assert map_frame(page, timeout=20).evaluate("window.posture.payload.count") == before
+    assert context.recorder.outside == []
