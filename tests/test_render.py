@@ -126,10 +126,14 @@ def test_the_column_encoding_knows_no_key_by_name():
         {"g": {"type": "Point", "coordinates": [3.0, 4.0]}, "i": "b", "s0": "2024-01-02"},
         {"g": {"type": "Point", "coordinates": [5.0, 6.0]}, "i": "c", "s1": "1", "z": 2.5},
         {"g": {"type": "Point", "coordinates": [7.0, 8.0]}, "i": "d", "s1": 1, "s0": "2024-01-02"},
+        {"g": {"type": "Point", "coordinates": [9.0, 8.0]}, "i": "e", "s1": "1"},
+        {"g": {"type": "Point", "coordinates": [9.5, 8.0]}, "i": "f", "s1": 1},
     ]
     columns = encode_columns(rows)
-    assert columns["s0"] == {"dict": ["2024-01-02"], "codes": [0, 0, -1, 0]}
-    assert columns["z"] == [1, None, 2.5, None]
+    assert columns["s0"] == {"dict": ["2024-01-02"], "codes": [0, 0, -1, 0, -1, -1]}
+    assert columns["s1"] == {"dict": ["1", 1], "codes": [-1, -1, 0, 1, 0, 1]}
+    assert columns["z"] == [1, None, 2.5, None, None, None]
+    assert columns["i"] == ["a", "b", "c", "d", "e", "f"]  # all distinct: a plain array
     assert decode_columns(columns) == rows  # "1" and 1 stay apart
 
 

@@ -190,24 +190,24 @@ def _encode_column(values: list[Any]) -> list[Any] | dict[str, list[Any]]:
     present = [v for v in values if v is not None]
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return values
-    index: dict[str, int] = {}
+    index: dict[Any, int] = {}
     table: list[Any] = []
     codes: list[int] = []
+    limit = len(present) // 2  # past this many entries the dictionary only adds (ids, notes)
     for value in values:
         if value is None:
             codes.append(-1)
             continue
-        # Any JSON value can be a dictionary entry; its canonical text tells equal ones apart
-        # (1 and "1", or [1] and "[1]", stay two entries).
-        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-        marker = ("s:" if isinstance(value, str) else "j:") + text
-        code = index.get(marker)
+        # Text is its own key; any other JSON value is keyed by its canonical text, marked so
+        # that 1 and "1", or [1] and "[1]", stay two entries.
+        key = value if isinstance(value, str) else ("json", json.dumps(value, sort_keys=True))
+        code = index.get(key)
         if code is None:
-            code = index[marker] = len(table)
+            if len(table) >= limit:
+                return values
+            code = index[key] = len(table)
             table.append(value)
         codes.append(code)
-    if len(table) * 2 > len(present):  # mostly distinct (ids, notes): the dictionary only adds
-        return values
     return {"dict": table, "codes": codes}
 
 
