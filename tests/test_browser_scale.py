@@ -62,8 +62,20 @@ def export_path(tmp_path_factory) -> Path:
     return path
 
 
+# Records, at the moment the page says it is ready, how often each big layer has drawn.
+WATCH_READY = """
+new MutationObserver((changes, observer) => {
+  if (document.querySelector('[data-ready="1"]')) {
+    window.drawsWhenReady = window.posture.pointLayers.map(p => p.drawCount || 0);
+    observer.disconnect();
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-ready']});
+"""
+
+
 def open_export(context, path: Path):
     page = context.new_page()
+    page.add_init_script(WATCH_READY)
     page.goto(path.as_uri())
     page.wait_for_selector("[data-ready='1']", timeout=30000)
     return page
@@ -74,6 +86,12 @@ def look_at(page, lon: float, lat: float, zoom: int = 10) -> None:
         f"window.posture.map.closePopup(); "
         f"window.posture.map.setView([{lat}, {lon}], {zoom}, {{animate: false}}); null"
     )
+    drawn(page)
+
+
+def drawn(page) -> None:
+    """Wait for the big layers' next draw (they draw once per animation frame)."""
+    page.evaluate("new Promise(done => window.posture.whenDrawn(done))")
 
 
 def screen_point(page, lon: float, lat: float) -> tuple[float, float]:
@@ -100,6 +118,8 @@ def is_layer_colour(rgb: tuple[int, int, int]) -> bool:
 
 def test_every_point_is_drawn_on_one_canvas(context, export_path):
     page = open_export(context, export_path)
+    # Ready means drawn: the canvas layer had drawn when the page said so.
+    assert page.evaluate("window.drawsWhenReady") == [1]
     assert page.evaluate("window.posture.pointLayers.length") == 1
     assert page.get_attribute(".folium-map", "data-feature-count") == str(COLUMNS * ROWS + 3)
     # No Leaflet marker per point: the points pane holds our canvas, not 20,000 paths.
@@ -172,6 +192,7 @@ def test_selecting_by_id_marks_the_point(context, export_path):
     x, y = screen_point(page, lon, lat)
     before = pixels(page)
     page.evaluate("window.posture.highlight('ev-21-30'); null")
+    drawn(page)
     after = pixels(page)
     assert page.get_attribute(".folium-map", "data-selected") == "ev-21-30"
 

@@ -74,7 +74,7 @@
     ctx.lineJoin = 'round';
     if (loose) { ctx.setLineDash([4, 3]); }
     ctx.stroke();
-    return { canvas: canvas, half: size / 2 };
+    return { canvas: canvas, half: Math.floor(size / 2) };  // whole pixels: no resampling
   }
 
   /* What pm.byId holds for a row: the same shape as a small layer's entry, made cheaply. */
@@ -189,8 +189,20 @@
           sprite(shape, hex, true, SELECTED_WEIGHT, ratio)
         ];
       }
-      this._draw();
+      this._scheduleDraw();
     },
+
+    /* Draw once per frame, however many moves and resets came before it. */
+    _scheduleDraw: function () {
+      if (this._frame) { return; }
+      this._frame = L.Util.requestAnimFrame(function () {
+        this._frame = null;
+        if (this._canvas) { this._draw(); }
+        this.pm.pointsDrawn();
+      }, this);
+    },
+
+    isDrawn: function () { return !this._frame; },
 
     _draw: function () {
       var ctx = this._canvas.getContext('2d');
@@ -206,13 +218,25 @@
       var py = this._py;
       var loose = this._loose;
       var sprites = this._sprites;
-      var margin = sprites[3].half;
+      var margin = Math.ceil(sprites[3].half);
+      // Where a marker of each style already sits, by whole pixel: a second marker of the same
+      // style on the same pixel would look the same, so it is not drawn again. Styles never
+      // share a pixel's entry, so an approximate point never hides behind an exact one.
+      var across = width + 2 * margin;
+      var taken = [new Uint8Array(across * (height + 2 * margin)),
+        new Uint8Array(across * (height + 2 * margin))];
       for (var n = 0, rows = px.length; n < rows; n++) {
-        var x = (px[n] * scale - ox) * ratio;
-        var y = (py[n] * scale - oy) * ratio;
-        if (x < -margin || y < -margin || x > width + margin || y > height + margin) { continue; }
-        var s = sprites[loose[n]];
-        ctx.drawImage(s.canvas, Math.round(x - s.half), Math.round(y - s.half));
+        var x = Math.round((px[n] * scale - ox) * ratio);
+        var y = Math.round((py[n] * scale - oy) * ratio);
+        if (x < -margin || y < -margin || x >= width + margin || y >= height + margin) {
+          continue;
+        }
+        var style = loose[n];
+        var cell = (y + margin) * across + x + margin;
+        if (taken[style][cell]) { continue; }
+        taken[style][cell] = 1;
+        var s = sprites[style];
+        ctx.drawImage(s.canvas, x - s.half, y - s.half);
       }
       if (this.selectedRow !== null) {
         var chosen = sprites[2 + loose[this.selectedRow]];
@@ -228,7 +252,7 @@
     setSelectedRow: function (row, asked) {
       if (row === null && this.selectedRow !== asked) { return; }
       this.selectedRow = row;
-      if (this._canvas) { this._draw(); }
+      if (this._canvas) { this._scheduleDraw(); }
     },
 
     rowFeature: function (row) { return rowFeature(this.columns, row); },
@@ -266,6 +290,24 @@
   }
 
   PostureMap.PointsLayer = PointsLayer;
+
+  /* Call ``done`` once every big layer on the map has drawn (at once if none waits). */
+  PostureMap.prototype.whenDrawn = function (done) {
+    this.drawnWaiters = this.drawnWaiters || [];
+    this.drawnWaiters.push(done);
+    this.pointsDrawn();
+  };
+
+  PostureMap.prototype.pointsDrawn = function () {
+    var map = this.map;
+    var waiting = (this.pointLayers || []).some(function (points) {
+      return map.hasLayer(points) && !points.isDrawn();
+    });
+    if (waiting || !this.drawnWaiters) { return; }
+    var waiters = this.drawnWaiters;
+    this.drawnWaiters = [];
+    waiters.forEach(function (done) { done(); });
+  };
   PostureMap.plugins.push({
     init: function (pm) {
       pm.pointLayers = [];

@@ -196,8 +196,11 @@
     }
     if (payload.selected && this.byId[payload.selected]) { this.highlight(payload.selected); }
     runPlugins('afterShow', this, payload);
-    this.map.getContainer().setAttribute('data-feature-count', String(payload.count));
-    this.map.getContainer().setAttribute('data-ready', '1');
+    var container = this.map.getContainer();
+    container.setAttribute('data-feature-count', String(payload.count));
+    // Ready once the big layers' canvases (points.js) have drawn, not before.
+    var ready = function () { container.setAttribute('data-ready', '1'); };
+    if (this.whenDrawn) { this.whenDrawn(ready); } else { ready(); }
   };
 
   PostureMap.prototype.addFeature = function (group, layer, feature) {
