@@ -49,10 +49,10 @@ Nothing here is HTML: the browser puts every value on the page as text.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import pycountry
 
 from geo.catalog import Catalog, View, is_event, is_stored, matches, stored_filter
@@ -71,6 +71,7 @@ BIG_LAYER_POINTS = 2_000
 MAX_DRAWN = 200_000
 # Decimals kept of a big layer's coordinates: 1e-5 degrees is about a metre.
 COORD_DECIMALS = 5
+SORT_KEYS = orjson.OPT_SORT_KEYS
 
 
 def build_payload(
@@ -193,17 +194,19 @@ def _encode_column(values: list[Any]) -> list[Any] | dict[str, list[Any]]:
     index: dict[Any, int] = {}
     table: list[Any] = []
     codes: list[int] = []
-    limit = len(present) // 2  # past this many entries the dictionary only adds (ids, notes)
+    # Past half as many entries as values the dictionary only adds (ids, notes); a column that
+    # is mostly distinct in its first rows is taken for one such.
+    limit = len(present) // 2
     for value in values:
         if value is None:
             codes.append(-1)
             continue
         # Text is its own key; any other JSON value is keyed by its canonical text, marked so
         # that 1 and "1", or [1] and "[1]", stay two entries.
-        key = value if isinstance(value, str) else ("json", json.dumps(value, sort_keys=True))
+        key = value if isinstance(value, str) else (0, orjson.dumps(value, option=SORT_KEYS))
         code = index.get(key)
         if code is None:
-            if len(table) >= limit:
+            if len(table) >= limit or (len(codes) >= 2000 and len(table) * 2 > len(codes)):
                 return values
             code = index[key] = len(table)
             table.append(value)
