@@ -177,7 +177,7 @@ def map_count(page) -> int | None:
     return None
 
 
-def wait_until(page, predicate, timeout: float = 60.0) -> float:
+def wait_until(page, predicate, timeout: float = 300.0) -> float:
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         if predicate():

@@ -285,3 +285,18 @@ def test_the_map_is_drawn_again_after_a_page_switch(context, app_url):
     page.locator(COMPONENT).wait_for(timeout=20000)
     assert map_frame(page, timeout=20).evaluate("window.posture.payload.count") == before
     assert context.recorder.outside == []
+
+
+def test_a_capped_view_says_n_of_m_shown(context, export_path):
+    """Past the cap the legend and the caption say how many of the view's features are drawn."""
+    from geo.render.payload import build_payload
+
+    page = open_export(context, export_path)
+    payload = build_payload(big_catalog(), View(), max_drawn=15_000)
+    page.evaluate("payload => { window.posture.show(payload); }", payload)
+    drawn(page)
+    assert page.get_attribute(".folium-map", "data-feature-count") == "15000"
+    legend = page.locator(".posture-legend li").first.inner_text()
+    assert legend.endswith("(15,000 of 20,003 shown)"), legend
+    assert page.locator(".posture-title p").inner_text().endswith("; 15,000 of 20,003 shown")
+    assert page.evaluate("window.posture.pointLayers[0].columns.rows") == 15_000

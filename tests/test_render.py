@@ -195,3 +195,15 @@ def test_a_rerun_that_only_changes_the_selection_does_not_resend_the_payload(cat
     assert changed["payload"] is not None and changed["payload"]["count"] > 0
     app.run()
     assert _map_args(app)["payload"] is None
+
+
+def test_the_app_builds_a_views_payload_once(catalog):
+    """A rerun that changes only the selection (or another session on the same view) reuses
+    the payload instead of building it again."""
+    from geo.app.map_component import view_payload
+
+    view = View(as_of="2024-06-01")
+    first = view_payload(catalog, view)
+    assert first == build_payload(catalog, view)
+    assert view_payload(catalog, view.with_(selected="al-udeid-air-base")) is first
+    assert view_payload(catalog, View(as_of="2023-06-01")) is not first

@@ -11,6 +11,7 @@ is handed a key it does not hold asks for it, and the next run sends the payload
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,10 @@ APP_DEFAULT_VIEW = {"lat": 28.5, "lng": 44.5, "zoom": 5}
 # Session state: the key of the payload last sent to the map, and of the last resend asked for.
 SENT_KEY = "_posture_map_sent"
 ASKED_KEY = "_posture_map_asked"
-BUILT_KEY = "_posture_map_built"
+# The payloads built last, by key, for every session of this server.
+KEPT_PAYLOADS = 2
+_BUILT: dict[str, dict[str, Any]] = {}
+_BUILT_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)
@@ -75,15 +79,19 @@ def posture_map(
 
 
 def view_payload(catalog: Catalog, view: View) -> dict[str, Any]:
-    """``build_payload(catalog, view)``, built again only when :func:`payload_key` changes (a
-    rerun that changes only the selection reuses the last one). ``view.selected`` is ignored."""
-    ss = st.session_state
+    """``build_payload(catalog, view)``, built again only when :func:`payload_key` changes: a
+    rerun that changes only the selection, and another session on the same view, reuse it.
+    ``view.selected`` is ignored. The payload is shared: read it, never change it."""
     current = payload_key(catalog, view)
-    built = ss.get(BUILT_KEY)
-    if built is None or built[0] != current:
-        built = (current, build_payload(catalog, view.with_(selected=None)))
-        ss[BUILT_KEY] = built
-    return built[1]
+    with _BUILT_LOCK:
+        built = _BUILT.get(current)
+    if built is None:
+        built = build_payload(catalog, view.with_(selected=None))
+        with _BUILT_LOCK:
+            _BUILT[current] = built
+            while len(_BUILT) > KEPT_PAYLOADS:  # a payload of 100,000 events is big
+                _BUILT.pop(next(iter(_BUILT)))
+    return built
 
 
 def payload_key(catalog: Catalog, view: View) -> str:
