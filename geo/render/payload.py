@@ -206,7 +206,7 @@ def _encode_column(values: list[Any]) -> list[Any] | dict[str, list[Any]]:
         key = value if isinstance(value, str) else (0, orjson.dumps(value, option=SORT_KEYS))
         code = index.get(key)
         if code is None:
-            if len(table) >= limit or (len(codes) >= 2000 and len(table) * 2 > len(codes)):
+            if len(table) >= limit or (len(codes) >= 20_000 and len(table) * 2 > len(codes)):
                 return values
             code = index[key] = len(table)
             table.append(value)
