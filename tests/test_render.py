@@ -55,3 +55,155 @@ def test_template_syntax_in_data_stays_text():
     assert "{{ 7*7 }} {% raw %}" in html
     assert "{{ 'zq' ~ 'xj' }}" in html or "{{ \\u0027zq\\u0027 ~ \\u0027xj\\u0027 }}" in html
     assert "zqxj" not in html  # what the template engine would have made of it
+
+
+# --- big layers: columns instead of features, a cap, and one send per change of data -------
+
+
+def point_features(count: int, **props):
+    from tests.helpers import feature
+
+    return [
+        feature(
+            f"pt-{n}",
+            36 + (n % 50) * 0.013,
+            30 + (n // 50) * 0.011,
+            name=f"Point {n}",
+            kind="airstrike",
+            start="2024-01-02",
+            location_precision=("exact", "approximate", "stand-in", "region")[n % 4],
+            **props,
+        )
+        for n in range(count)
+    ]
+
+
+def catalog_of(*features, layer_id: str = "big"):
+    from geo.catalog import Catalog, layer_from_document
+    from tests.helpers import layer_doc
+
+    doc = layer_doc(*features, group="events", layer_id=layer_id)
+    return Catalog([layer_from_document(doc, Path(f"{layer_id}.geojson"))])
+
+
+def test_a_big_layer_sends_columns_that_decode_to_the_same_features():
+    """Hostile, repeated and unique text, lists and numbers: each row decodes to the feature
+    the small-layer path sends, with coordinates rounded to 5 decimals."""
+    from geo.render.payload import decode_columns
+    from tests.hostile import PAYLOADS
+
+    features = point_features(60)
+    for n, item in enumerate(features):
+        props = item["properties"]
+        props["description"] = f"{PAYLOADS[n % len(PAYLOADS)]} #{n}"  # unique text
+        props["actor"] = PAYLOADS[n % 3]  # repeated text
+        if n % 2:
+            props["outcome"] = PAYLOADS[1]  # absent from half the rows
+        props["fatalities"] = n
+        props["units"] = [PAYLOADS[n % 2], "\u2028\u2029 \x00 é 😀"]
+        item["geometry"]["coordinates"][0] += 0.123456789
+    catalog = catalog_of(*features)
+    small = build_payload(catalog, View())
+    big = build_payload(catalog, View(), big_layer_points=10)
+    [small_layer], [big_layer] = small["layers"], big["layers"]
+    assert "columns" not in small_layer and len(small_layer["features"]) == 60
+    assert big_layer["features"] == [] and big_layer["columns"]["rows"] == 60
+    assert isinstance(big_layer["columns"]["a"], dict)  # three values: a dictionary
+    assert isinstance(big_layer["columns"]["de"], list)  # all distinct: a plain array
+    expected = small_layer["features"]
+    for item in expected:
+        item["g"]["coordinates"] = [round(v, 5) for v in item["g"]["coordinates"]]
+    assert decode_columns(big_layer["columns"]) == expected
+    assert big["sources"] == small["sources"] and big["count"] == small["count"] == 60
+
+
+def test_the_column_encoding_knows_no_key_by_name():
+    """A key another part adds to a feature (e.g. s0/s1, ISO dates) flows through as it is."""
+    from geo.render.payload import decode_columns, encode_columns
+
+    rows = [
+        {"g": {"type": "Point", "coordinates": [1.0, 2.0]}, "i": "a", "s0": "2024-01-02", "z": 1},
+        {"g": {"type": "Point", "coordinates": [3.0, 4.0]}, "i": "b", "s0": "2024-01-02"},
+        {"g": {"type": "Point", "coordinates": [5.0, 6.0]}, "i": "c", "s1": "1", "z": 2.5},
+        {"g": {"type": "Point", "coordinates": [7.0, 8.0]}, "i": "d", "s1": 1, "s0": "2024-01-02"},
+        {"g": {"type": "Point", "coordinates": [9.0, 8.0]}, "i": "e", "s1": "1"},
+        {"g": {"type": "Point", "coordinates": [9.5, 8.0]}, "i": "f", "s1": 1},
+    ]
+    columns = encode_columns(rows)
+    assert columns["s0"] == {"dict": ["2024-01-02"], "codes": [0, 0, -1, 0, -1, -1]}
+    assert columns["s1"] == {"dict": ["1", 1], "codes": [-1, -1, 0, 1, 0, 1]}
+    assert columns["z"] == [1, None, 2.5, None, None, None]
+    assert columns["i"] == ["a", "b", "c", "d", "e", "f"]  # all distinct: a plain array
+    assert decode_columns(columns) == rows  # "1" and 1 stay apart
+
+
+def test_other_geometries_of_a_big_layer_stay_features():
+    from tests.helpers import feature
+
+    line = feature("a-line", kind="airstrike", start="2024-01-02")
+    line["geometry"] = {"type": "LineString", "coordinates": [[36, 30], [37, 31]]}
+    catalog = catalog_of(*point_features(30), line)
+    [layer] = build_payload(catalog, View(), big_layer_points=10)["layers"]
+    assert [f["i"] for f in layer["features"]] == ["a-line"]
+    assert layer["columns"]["rows"] == 30
+    assert layer["shown"] == layer["total"] == 31
+
+
+def test_a_view_past_the_cap_says_n_of_m_shown():
+    catalog = catalog_of(*point_features(50))
+    payload = build_payload(catalog, View(), max_drawn=20, big_layer_points=10)
+    [layer] = payload["layers"]
+    assert (payload["count"], payload["total"]) == (20, 50)
+    assert (layer["shown"], layer["total"], layer["columns"]["rows"]) == (20, 50, 20)
+    assert payload["caption"].endswith("; 20 of 50 shown")
+    whole = build_payload(catalog, View(), max_drawn=50)
+    assert (whole["count"], whole["total"]) == (50, 50)
+    assert "shown" not in whole["caption"]
+
+
+def _map_args(app) -> dict:
+    import json
+
+    for element in app.main:
+        proto = getattr(element, "proto", None)
+        if getattr(element, "type", None) == "component_instance" and proto.json_args:
+            return json.loads(proto.json_args)
+    raise AssertionError("no map on the page")
+
+
+def test_a_rerun_that_only_changes_the_selection_does_not_resend_the_payload(catalog):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import ROOT
+
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    app.query_params["asof"] = "all"
+    app.run()
+    assert not app.exception, app.exception
+    first = _map_args(app)
+    assert first["payload"]["count"] > 0
+    fid = first["payload"]["layers"][0]["features"][0]["i"]
+    app.session_state["selected"] = fid
+    app.run()
+    again = _map_args(app)
+    assert again["selected"] == fid
+    assert again["payload_key"] == first["payload_key"]
+    assert again["payload"] is None
+    app.checkbox(key="all_dates").uncheck().run()  # new data: sent again, once
+    changed = _map_args(app)
+    assert changed["payload_key"] != first["payload_key"]
+    assert changed["payload"] is not None and changed["payload"]["count"] > 0
+    app.run()
+    assert _map_args(app)["payload"] is None
+
+
+def test_the_app_builds_a_views_payload_once(catalog):
+    """A rerun that changes only the selection (or another session on the same view) reuses
+    the payload instead of building it again."""
+    from geo.app.map_component import view_payload
+
+    view = View(as_of="2024-06-01")
+    first = view_payload(catalog, view)
+    assert first == build_payload(catalog, view)
+    assert view_payload(catalog, view.with_(selected="al-udeid-air-base")) is first
+    assert view_payload(catalog, View(as_of="2023-06-01")) is not first

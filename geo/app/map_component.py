@@ -1,24 +1,39 @@
 """The map as a Streamlit component: the render layer's page, fed with payloads.
 
 Panning and zooming stay in the browser (no rerun); a click on a feature sends its id back.
+
+A payload goes to the browser once per change of data: this session remembers the key of the
+payload it last sent and sends ``payload=None`` while the key stays the same (a rerun that only
+changes the selection). The frame keeps what it was sent; a new frame (after a page switch) that
+is handed a key it does not hold asks for it, and the next run sends the payload again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import streamlit as st
 import streamlit.components.v1 as components
 
 from geo.catalog import Catalog, View
 from geo.render import build_map, map_html
+from geo.render.payload import build_payload
 
 _FRONTEND = Path(__file__).resolve().parent / "map_frontend"
 _component = components.declare_component("posture_map", path=str(_FRONTEND))
 # Where the app opens when the URL names no view: the Levant and the Gulf.
 APP_DEFAULT_VIEW = {"lat": 28.5, "lng": 44.5, "zoom": 5}
+# Session state: the key of the payload last sent to the map, and of the last resend asked for.
+SENT_KEY = "_posture_map_sent"
+ASKED_KEY = "_posture_map_asked"
+# The payloads built last, by key, for every session of this server.
+KEPT_PAYLOADS = 2
+_BUILT: dict[str, dict[str, Any]] = {}
+_BUILT_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)
@@ -39,19 +54,48 @@ def posture_map(
 ) -> dict[str, Any] | None:
     """Draw ``payload`` (built for ``view``); return the last click as ``{"selected": id}``
     (or the map's label switch as ``{"labels": bool}``). ``height`` 0 fits the map to the
-    browser window."""
-    if payload["view"] is None:
+    browser window.
+
+    The payload is sent only when its key differs from the one this session sent last."""
+    ss = st.session_state
+    current = payload_key(catalog, view)
+    send = ss.get(SENT_KEY) != current
+    if send and payload["view"] is None:
         payload = {**payload, "view": APP_DEFAULT_VIEW}
-    return _component(
+    value = _component(
         shell=map_shell(tiles),
-        payload=payload,
-        payload_key=payload_key(catalog, view),
+        payload=payload if send else None,
+        payload_key=current,
         selected=view.selected,
         labels=labels,
         height=height,
         key=key,
         default=None,
     )
+    ss[SENT_KEY] = current
+    if isinstance(value, dict) and "missing" in value:
+        if value["missing"] == current and value.get("at") != ss.get(ASKED_KEY):
+            ss[ASKED_KEY] = value.get("at")
+            del ss[SENT_KEY]
+            st.rerun()
+        return None
+    return value
+
+
+def view_payload(catalog: Catalog, view: View) -> dict[str, Any]:
+    """``build_payload(catalog, view)``, built again only when :func:`payload_key` changes: a
+    rerun that changes only the selection, and another session on the same view, reuse it.
+    ``view.selected`` is ignored. The payload is shared: read it, never change it."""
+    current = payload_key(catalog, view)
+    with _BUILT_LOCK:
+        built = _BUILT.get(current)
+    if built is None:
+        built = build_payload(catalog, view.with_(selected=None))
+        with _BUILT_LOCK:
+            _BUILT[current] = built
+            while len(_BUILT) > KEPT_PAYLOADS:  # a payload of 100,000 events is big
+                _BUILT.pop(next(iter(_BUILT)))
+    return built
 
 
 def payload_key(catalog: Catalog, view: View) -> str:

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from geo.app.map_component import posture_map
+from geo.app.map_component import posture_map, view_payload
 from geo.app.text import md, md_link, safe_url
 from geo.catalog import GROUP_TITLES, bibliography, is_event
 from geo.compare import CHANGE_LABELS, view_changes
@@ -15,7 +15,6 @@ from geo.export import FILE_FORMATS, MIME_TYPES, export_bytes
 from geo.framing import ExtentError, parse_extent
 from geo.model import PartialDate
 from geo.render.payload import (
-    build_payload,
     caption,
     dates_label,
 )
@@ -26,11 +25,16 @@ if TYPE_CHECKING:
 
 def map_page(ctx: Context) -> None:
     """The map across the page, then what the popup does not say, then the downloads."""
-    payload = build_payload(ctx.catalog, ctx.view.with_(selected=None))
+    payload = view_payload(ctx.catalog, ctx.view)
     click = posture_map(ctx.catalog, ctx.view, payload, tiles=ctx.tiles, labels=ctx.labels)
     _take_click(click)
     timeline_and_changes(ctx, click)
-    st.markdown(f"**{payload['count']}** features shown · {md(caption(ctx.view))}")
+    shown = (
+        f"**{payload['count']:,}** of {payload['total']:,} features shown"
+        if payload["count"] < payload["total"]
+        else f"**{payload['count']:,}** features shown"
+    )
+    st.markdown(f"{shown} · {md(caption(ctx.view))}")
     _details(ctx)
     _downloads(ctx, payload["count"])
 

@@ -18,8 +18,10 @@ st   claim status                           o    outcome
 de   description                            src  source indices
 cl   claims: [topic, value, as_of, source]  q    quotes by source index
 g    geometry                               or   origin: [lon, lat, name, precision, note]
-ic   ICAO code                              s0   first day, ISO (for the timeline)
-s1   last day, ISO; absent while it lasts   ch   its change, in a comparison (geo/compare.py)
+ic   ICAO code                              fa   fatalities as a label ("9 (low 7)")
+et   the dataset's own event type           sid  the dataset's own id of the row
+s0   first day, ISO (for the timeline)      s1   last day, ISO; absent while it lasts
+ch   its change, in a comparison (geo/compare.py)
 ==== =====================================  ==== ===========================================
 
 ``time`` holds the view's as-of date, event window and comparison (ISO) and the first and
@@ -32,6 +34,21 @@ each keep their own. The quote belongs to the feature that cites it, so it stays
 Every property the layer schema allows reaches the payload (tests/test_export_hardening.py
 walks the schema to check it).
 
+Each layer also says how many of its features are drawn (``shown``) and how many the view
+holds (``total``); ``count`` and ``total`` at the top add them up. A view never sends more than
+``MAX_DRAWN`` features: past that cap the rest are counted, not sent, and the caption and the
+legend say "N of M shown". ``count`` is what is drawn.
+
+A big layer, one with more than ``BIG_LAYER_POINTS`` points to draw, carries its plain points
+(a Point with no origin line) as ``columns`` instead of as ``features``; its other features stay
+in ``features``. ``columns`` holds ``rows`` (the number of points) and one array per feature key,
+row by row: ``x`` and ``y`` (longitude and latitude rounded to 5 decimals) stand in for ``g``,
+numbers stay plain arrays with ``null`` where a row has none, and any other value is
+dictionary-encoded as ``{"dict": [values...], "codes": [index or -1 for none, ...]}`` unless most
+rows differ, when it is a plain array too. The encoding knows no key by name, so a key added to
+a feature reaches the browser without a change here; static/points.js rebuilds one row's feature
+object on demand.
+
 Nothing here is HTML: the browser puts every value on the page as text.
 """
 
@@ -41,9 +58,10 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import pycountry
 
-from geo.catalog import Catalog, View, _span, is_event, matches
+from geo.catalog import Catalog, View, _span, is_event, is_stored, matches, stored_filter
 from geo.compare import CHANGE_LABELS, view_changes
 from geo.framing import frame_for
 from geo.model import Layer, PartialDate, date_range_label
@@ -54,45 +72,71 @@ PRECISION_WORDS = {
     "day": "known to the day",
 }
 DEFAULT_COLOR = "#555555"
+# More points than this in one layer are drawn by one canvas layer (static/points.js) and sent
+# as columns; fewer keep one Leaflet marker each.
+BIG_LAYER_POINTS = 2_000
+# The most features one view sends to the browser; past it the rest are counted, not sent.
+MAX_DRAWN = 200_000
+# Decimals kept of a big layer's coordinates: 1e-5 degrees is about a metre.
+COORD_DECIMALS = 5
+SORT_KEYS = orjson.OPT_SORT_KEYS
 
 
-def build_payload(catalog: Catalog, view: View, title: str | None = None) -> dict[str, Any]:
-    """Everything the map needs to draw ``view``, as plain JSON-able data."""
+def build_payload(
+    catalog: Catalog,
+    view: View,
+    title: str | None = None,
+    *,
+    max_drawn: int = MAX_DRAWN,
+    big_layer_points: int = BIG_LAYER_POINTS,
+) -> dict[str, Any]:
+    """Everything the map needs to draw ``view``, as plain JSON-able data.
+
+    At most ``max_drawn`` features are sent; a layer with more than ``big_layer_points`` plain
+    points sends them as columns (see the module's docstring)."""
     sources: list[dict[str, str]] = []
     source_index: dict[tuple[str, ...], int] = {}
     layers: list[dict[str, Any]] = []
-    count = 0
+    count = total = 0
     pairs: list[tuple[Layer, dict[str, Any]]] = []
     changes = view_changes(catalog, view)
     change_of = {change.id: change.kind for change in changes}
     for layer in catalog.visible_layers(view):
-        shown = [f for f in layer.features if matches(f, layer, view)]
+        matching = view_features(layer, view)
         if changes:  # what closed is drawn too, though it is gone at B
-            ids = {f["properties"]["id"] for f in shown}
-            shown += [c.feature for c in changes if c.layer is layer and c.id not in ids]
+            ids = {f["properties"]["id"] for f in matching}
+            matching += [c.feature for c in changes if c.layer is layer and c.id not in ids]
+        shown = matching[: max(max_drawn - count, 0)]
         features = []
         for feature in shown:
             features.append(_feature(feature, layer, sources, source_index))
             if feature["properties"]["id"] in change_of:
                 features[-1]["ch"] = change_of[feature["properties"]["id"]]
             pairs.append((layer, feature))
-        count += len(features)
+        points = [f for f in features if _is_plain_point(f)]
         style = layer.meta.get("style", {})
-        layers.append(
-            {
-                "id": layer.id,
-                "title": layer.title,
-                "group": layer.group,
-                "color": style.get("color", DEFAULT_COLOR),
-                "marker": style.get("marker", "circle"),
-                "fillOpacity": style.get("fill_opacity", 0.3),
-                "features": features,
-            }
-        )
+        entry: dict[str, Any] = {
+            "id": layer.id,
+            "title": layer.title,
+            "group": layer.group,
+            "color": style.get("color", DEFAULT_COLOR),
+            "marker": style.get("marker", "circle"),
+            "fillOpacity": style.get("fill_opacity", 0.3),
+            "shown": len(features),
+            "total": len(matching),
+            "features": features,
+        }
+        if len(points) > big_layer_points:
+            entry["features"] = [f for f in features if not _is_plain_point(f)]
+            entry["columns"] = encode_columns(points)
+        count += len(features)
+        total += len(matching)
+        layers.append(entry)
     payload: dict[str, Any] = {
         "title": title or "US force posture in the Middle East",
-        "caption": caption(view),
+        "caption": caption(view) + (f"; {shown_label(count, total)}" if count < total else ""),
         "count": count,
+        "total": total,
         "layers": layers,
         "sources": sources,
         **_framing(catalog, view, pairs),
@@ -127,6 +171,10 @@ def _time(catalog: Catalog, view: View) -> dict[str, Any]:
     start, end = view.event_window()
     spans: dict[bool, list[dt.date]] = {True: [], False: []}
     for layer in catalog.visible_layers(view):
+        if is_stored(layer):  # a big event layer: its span from the store, not row by row
+            span = layer.features.table.date_span()
+            spans[True] += list(span or ())
+            continue
         for feature in layer.features:
             props = feature["properties"]
             day0, day1, _ = _span(props["start"], props.get("end"))
@@ -141,6 +189,89 @@ def _time(catalog: Catalog, view: View) -> dict[str, Any]:
         "first": first.isoformat() if first else None,
         "last": last.isoformat() if last else None,
     }
+
+
+def shown_label(count: int, total: int) -> str:
+    """'150,000 of 1,000,000 shown'."""
+    return f"{count:,} of {total:,} shown"
+
+
+def view_features(layer: Layer, view: View) -> list[dict[str, Any]]:
+    """The layer's features that ``view`` shows, in file order; a Parquet layer asks DuckDB."""
+    if is_stored(layer):
+        return layer.features.table.select(stored_filter(layer, view))
+    return [f for f in layer.features if matches(f, layer, view)]
+
+
+def encode_columns(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """Payload features (all plain points) as columns; see the module's docstring."""
+    rows = len(features)
+    columns: dict[str, Any] = {
+        "rows": rows,
+        "x": [round(f["g"]["coordinates"][0], COORD_DECIMALS) for f in features],
+        "y": [round(f["g"]["coordinates"][1], COORD_DECIMALS) for f in features],
+    }
+    keys: dict[str, None] = {}
+    for feature in features:
+        keys.update(dict.fromkeys(feature))
+    for key in keys:
+        if key in ("g", "x", "y", "rows"):
+            continue
+        values = [f.get(key) for f in features]
+        columns[key] = _encode_column(values)
+    return columns
+
+
+def decode_columns(columns: dict[str, Any]) -> list[dict[str, Any]]:
+    """The features :func:`encode_columns` was given (coordinates rounded): the round trip
+    static/points.js makes for one row, here for every row (for tests and checks)."""
+    rows = columns["rows"]
+    out: list[dict[str, Any]] = [
+        {"g": {"type": "Point", "coordinates": [columns["x"][n], columns["y"][n]]}}
+        for n in range(rows)
+    ]
+    for key, column in columns.items():
+        if key in ("rows", "x", "y"):
+            continue
+        if isinstance(column, dict):
+            values = [None if code < 0 else column["dict"][code] for code in column["codes"]]
+        else:
+            values = column
+        for feature, value in zip(out, values, strict=True):
+            if value is not None:
+                feature[key] = value
+    return out
+
+
+def _encode_column(values: list[Any]) -> list[Any] | dict[str, list[Any]]:
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return values
+    index: dict[Any, int] = {}
+    table: list[Any] = []
+    codes: list[int] = []
+    # Past half as many entries as values the dictionary only adds (ids, notes); a column that
+    # is mostly distinct in its first rows is taken for one such.
+    limit = len(present) // 2
+    for value in values:
+        if value is None:
+            codes.append(-1)
+            continue
+        # Text is its own key; any other JSON value is keyed by its canonical text, marked so
+        # that 1 and "1", or [1] and "[1]", stay two entries.
+        key = value if isinstance(value, str) else (0, orjson.dumps(value, option=SORT_KEYS))
+        code = index.get(key)
+        if code is None:
+            if len(table) >= limit or (len(codes) >= 20_000 and len(table) * 2 > len(codes)):
+                return values
+            code = index[key] = len(table)
+            table.append(value)
+        codes.append(code)
+    return {"dict": table, "codes": codes}
+
+
+def _is_plain_point(feature: dict[str, Any]) -> bool:
+    return feature["g"]["type"] == "Point" and "or" not in feature
 
 
 def reviewed_sentence(catalog: Catalog) -> str:

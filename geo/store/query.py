@@ -219,6 +219,15 @@ class Table:
             found = self._connection().sql(sql, params={"path": str(self.path)}).fetchall()
         return found[0][0] if found else None
 
+    def date_span(self) -> tuple[dt.date, dt.date] | None:
+        """The first day of the earliest start and the last day of the latest end (or start)."""
+        first = _first_day('"start"')
+        last = _last_day('coalesce("end", "start")')
+        sql = f"SELECT min({first}), max({last}) FROM {self._relation()}"
+        with self._lock:
+            first, last = self._connection().sql(sql, params={"path": str(self.path)}).fetchone()
+        return (first, last) if first is not None and last is not None else None
+
     def batches(self, size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
         """Every feature, in file order, a batch at a time."""
         import pyarrow.parquet as pq

@@ -40,6 +40,14 @@
 
   function color(value) { return HEX.test(value) ? value : '#555555'; }
 
+  /* '12', or '200,000 of 1,000,000 shown' when the view holds more than was sent. */
+  function shownLabel(item) {
+    var shown = item.shown !== undefined ? item.shown
+      : (item.count !== undefined ? item.count : item.features.length);
+    if (item.total === undefined || item.total <= shown) { return String(shown); }
+    return shown.toLocaleString('en-GB') + ' of ' + item.total.toLocaleString('en-GB') + ' shown';
+  }
+
   function labelled(parent, label, value) {
     if (value === undefined || value === null || value === '') { return; }
     var p = el('p');
@@ -162,6 +170,11 @@
     payload.layers.forEach(function (layer) {
       var group = L.featureGroup();
       layer.features.forEach(function (feature) { self.addFeature(group, layer, feature); });
+      if (layer.columns) {  // a big layer's points: one canvas layer (points.js)
+        var points = new PostureMap.PointsLayer(self, layer);
+        group.addLayer(points);
+        self.pointLayers.push(points);
+      }
       group.addTo(self.map);
       self.groups.push(group);
       group.postureLayerId = layer.id;
@@ -180,8 +193,11 @@
     }
     if (payload.selected && this.byId[payload.selected]) { this.highlight(payload.selected); }
     runPlugins('afterShow', this, payload);
-    this.map.getContainer().setAttribute('data-feature-count', String(payload.count));
-    this.map.getContainer().setAttribute('data-ready', '1');
+    var container = this.map.getContainer();
+    container.setAttribute('data-feature-count', String(payload.count));
+    // Ready once the big layers' canvases (points.js) have drawn, not before.
+    var ready = function () { container.setAttribute('data-ready', '1'); };
+    if (this.whenDrawn) { this.whenDrawn(ready); } else { ready(); }
   };
 
   PostureMap.prototype.addFeature = function (group, layer, feature) {
@@ -383,7 +399,7 @@
         row.appendChild(swatch);
         row.appendChild(el('span', 'posture-legend-title', layer.title));
         row.appendChild(document.createTextNode(' '));
-        row.appendChild(el('span', 'posture-count', '(' + layerCount(layer) + ')'));
+        row.appendChild(el('span', 'posture-count', '(' + shownLabel(layer) + ')'));
         item.appendChild(row);
         list.appendChild(item);
       });
@@ -411,10 +427,6 @@
 
   /* The features a layer shows: its count when the payload carries one (a layer sent as
      columns), else its feature list. */
-  function layerCount(layer) {
-    return typeof layer.count === 'number' ? layer.count : (layer.features || []).length;
-  }
-
   PostureMap.prototype.setLayerShown = function (index, shown) {
     var group = this.groups[index];
     if (!group) { return; }

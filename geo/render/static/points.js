@@ -1,0 +1,349 @@
+/* Big point layers: every point of a layer drawn on one canvas, hit-tested through a KDBush
+ * index (vendor/kdbush.js), with the tooltip and popup built only for the point under the mouse.
+ *
+ * The payload sends such a layer as ``columns`` (see geo/render/payload.py); a row's feature
+ * object is rebuilt on demand, so the popup is the one every other feature gets
+ * (pm.popup(layer, feature)). Exact points are solid and the others (approximate, stand-in,
+ * region) hollow and dashed, as for small layers; each point is drawn on its own, never merged.
+ *
+ * For other scripts: pm.pointLayers lists the big layers of the map, and each has
+ * featuresAt(latlng, radiusPx) -> [{layer, feature}] of every point under that spot, topmost first.
+ * Every row's id is in pm.byId, so pm.highlight(id) and the app's selection work as for others.
+ */
+(function () {
+  'use strict';
+
+  var HEX = /^#[0-9a-fA-F]{6}$/;
+  var RADIUS = 7;
+  var WEIGHT = 2;
+  var SELECTED_WEIGHT = 4;
+  var CLICK_RADIUS = RADIUS + WEIGHT;
+
+  function color(value) { return HEX.test(value) ? value : '#555555'; }
+
+  function columnValue(column, row) {
+    if (Array.isArray(column)) { return column[row]; }
+    var code = column.codes[row];
+    return code < 0 ? null : column.dict[code];
+  }
+
+  /* The feature object of one row, with the keys small layers' features have. */
+  function rowFeature(columns, row) {
+    var feature = {};
+    Object.keys(columns).forEach(function (key) {
+      if (key === 'rows' || key === 'x' || key === 'y') { return; }
+      var value = columnValue(columns[key], row);
+      if (value !== null && value !== undefined) { feature[key] = value; }
+    });
+    feature.g = { type: 'Point', coordinates: [columns.x[row], columns.y[row]] };
+    return feature;
+  }
+
+  /* The marker drawn once, into a small canvas that every point of its kind copies. */
+  function sprite(shape, hex, loose, weight, ratio) {
+    var reach = RADIUS * 1.3 + weight + 1;
+    var size = Math.ceil(2 * reach * ratio);
+    var canvas = document.createElement('canvas');
+    canvas.width = size;
+    canvas.height = size;
+    var ctx = canvas.getContext('2d');
+    ctx.scale(ratio, ratio);
+    var c = reach;
+    var r = RADIUS;
+    ctx.beginPath();
+    if (shape === 'square') {
+      ctx.rect(c - r, c - r, 2 * r, 2 * r);
+    } else if (shape === 'diamond') {
+      r = r * 1.25;
+      ctx.moveTo(c, c - r); ctx.lineTo(c + r, c); ctx.lineTo(c, c + r); ctx.lineTo(c - r, c);
+      ctx.closePath();
+    } else if (shape === 'triangle') {
+      r = r * 1.3;
+      ctx.moveTo(c, c - r); ctx.lineTo(c + r, c + r * 0.8); ctx.lineTo(c - r, c + r * 0.8);
+      ctx.closePath();
+    } else {
+      ctx.arc(c, c, r, 0, Math.PI * 2);
+    }
+    ctx.fillStyle = hex;
+    ctx.globalAlpha = loose ? 0.15 : 0.8;
+    ctx.fill();
+    ctx.globalAlpha = 0.95;
+    ctx.strokeStyle = hex;
+    ctx.lineWidth = weight;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    if (loose) { ctx.setLineDash([4, 3]); }
+    ctx.stroke();
+    return { canvas: canvas, half: Math.floor(size / 2) };  // whole pixels: no resampling
+  }
+
+  /* What pm.byId holds for a row: the same shape as a small layer's entry, made cheaply. */
+  function RowEntry(points, row) {
+    this.points = points;
+    this.row = row;
+    this.layer = points.layer;
+  }
+  RowEntry.prototype.postureWeight = WEIGHT;
+  Object.defineProperty(RowEntry.prototype, 'feature', {
+    get: function () { return rowFeature(this.points.columns, this.row); }
+  });
+  Object.defineProperty(RowEntry.prototype, 'drawn', {
+    get: function () { return [this]; }
+  });
+  RowEntry.prototype.setStyle = function (style) {
+    this.points.setSelectedRow(style.weight > WEIGHT ? this.row : null, this.row);
+  };
+
+  var PointsLayer = L.Layer.extend({
+    options: { pane: 'posture-points', padding: 0.1 },
+
+    initialize: function (pm, layer) {
+      this.pm = pm;
+      this.layer = layer;
+      this.columns = layer.columns;
+      this.selectedRow = null;
+      var columns = this.columns;
+      var rows = columns.rows;
+      var crs = pm.map.options.crs;
+      this._px = new Float64Array(rows);
+      this._py = new Float64Array(rows);
+      this._loose = new Uint8Array(rows);
+      this._index = new KDBush(rows);
+      for (var n = 0; n < rows; n++) {
+        var p = crs.latLngToPoint(L.latLng(columns.y[n], columns.x[n]), 0);
+        this._px[n] = p.x;
+        this._py[n] = p.y;
+        this._index.add(p.x, p.y);
+        this._loose[n] = columnValue(columns.lp, n) === 'exact' ? 0 : 1;
+      }
+      this._index.finish();
+      this._rowById = {};
+      if (columns.i) {
+        for (var m = 0; m < rows; m++) {
+          var id = columnValue(columns.i, m);
+          this._rowById[id] = m;
+          pm.byId[id] = new RowEntry(this, m);
+        }
+      }
+      this._sprites = null;
+    },
+
+    onAdd: function (map) {
+      var canvas = this._canvas = L.DomUtil.create('canvas', 'posture-points-canvas');
+      canvas.style.pointerEvents = 'none';
+      if (map._zoomAnimated) { L.DomUtil.addClass(canvas, 'leaflet-zoom-animated'); }
+      this.getPane().appendChild(canvas);
+      this._reset();
+    },
+
+    onRemove: function () {
+      L.DomUtil.remove(this._canvas);
+      this._canvas = null;
+    },
+
+    getEvents: function () {
+      var events = { viewreset: this._reset, zoom: this._onZoom, moveend: this._reset,
+        resize: this._reset };
+      if (this._map._zoomAnimated) { events.zoomanim = this._animateZoom; }
+      return events;
+    },
+
+    _animateZoom: function (e) { this._transform(e.center, e.zoom); },
+
+    _onZoom: function () { this._transform(this._map.getCenter(), this._map.getZoom()); },
+
+    /* Scale the drawn canvas while Leaflet animates a zoom, as its own renderers do. */
+    _transform: function (center, zoom) {
+      if (!this._center) { return; }
+      var map = this._map;
+      var scale = map.getZoomScale(zoom, this._zoom);
+      var half = map.getSize().multiplyBy(0.5 + this.options.padding);
+      var offset = half.multiplyBy(-scale).add(map.project(this._center, zoom))
+        .subtract(map._getNewPixelOrigin(center, zoom));
+      L.DomUtil.setTransform(this._canvas, offset, scale);
+    },
+
+    _reset: function () {
+      if (!this._canvas) { return; }
+      var map = this._map;
+      var padding = this.options.padding;
+      var size = map.getSize();
+      var min = map.containerPointToLayerPoint(size.multiplyBy(-padding)).round();
+      var extent = size.multiplyBy(1 + padding * 2).round();
+      this._min = min;
+      this._center = map.getCenter();
+      this._zoom = map.getZoom();
+      L.DomUtil.setPosition(this._canvas, min);
+      var ratio = window.devicePixelRatio || 1;
+      this._canvas.width = Math.round(extent.x * ratio);
+      this._canvas.height = Math.round(extent.y * ratio);
+      this._canvas.style.width = extent.x + 'px';
+      this._canvas.style.height = extent.y + 'px';
+      if (!this._sprites || this._ratio !== ratio) {
+        var hex = color(this.layer.color);
+        var shape = this.layer.marker || 'circle';
+        this._ratio = ratio;
+        this._sprites = [
+          sprite(shape, hex, false, WEIGHT, ratio), sprite(shape, hex, true, WEIGHT, ratio),
+          sprite(shape, hex, false, SELECTED_WEIGHT, ratio),
+          sprite(shape, hex, true, SELECTED_WEIGHT, ratio)
+        ];
+      }
+      this._scheduleDraw();
+    },
+
+    /* Draw once per frame, however many moves and resets came before it. */
+    _scheduleDraw: function () {
+      if (this._frame) { return; }
+      this._frame = L.Util.requestAnimFrame(function () {
+        this._frame = null;
+        if (this._canvas) { this._draw(); }
+        this.pm.pointsDrawn();
+      }, this);
+    },
+
+    isDrawn: function () { return !this._frame; },
+
+    _draw: function () {
+      var ctx = this._canvas.getContext('2d');
+      var ratio = this._ratio;
+      var width = this._canvas.width;
+      var height = this._canvas.height;
+      ctx.clearRect(0, 0, width, height);
+      var scale = this._map.options.crs.scale(this._zoom) / this._map.options.crs.scale(0);
+      var origin = this._map.getPixelOrigin();
+      var ox = origin.x + this._min.x;
+      var oy = origin.y + this._min.y;
+      var px = this._px;
+      var py = this._py;
+      var loose = this._loose;
+      var sprites = this._sprites;
+      var margin = Math.ceil(sprites[3].half);
+      // Where a marker of each style already sits, by whole pixel: a second marker of the same
+      // style on the same pixel would look the same, so it is not drawn again. Styles never
+      // share a pixel's entry, so an approximate point never hides behind an exact one.
+      var across = width + 2 * margin;
+      var taken = [new Uint8Array(across * (height + 2 * margin)),
+        new Uint8Array(across * (height + 2 * margin))];
+      for (var n = 0, rows = px.length; n < rows; n++) {
+        var x = Math.round((px[n] * scale - ox) * ratio);
+        var y = Math.round((py[n] * scale - oy) * ratio);
+        if (x < -margin || y < -margin || x >= width + margin || y >= height + margin) {
+          continue;
+        }
+        var style = loose[n];
+        var cell = (y + margin) * across + x + margin;
+        if (taken[style][cell]) { continue; }
+        taken[style][cell] = 1;
+        var s = sprites[style];
+        ctx.drawImage(s.canvas, x - s.half, y - s.half);
+      }
+      if (this.selectedRow !== null) {
+        var chosen = sprites[2 + loose[this.selectedRow]];
+        ctx.drawImage(chosen.canvas,
+          Math.round((px[this.selectedRow] * scale - ox) * ratio - chosen.half),
+          Math.round((py[this.selectedRow] * scale - oy) * ratio - chosen.half));
+      }
+      this.drawCount = (this.drawCount || 0) + 1;
+    },
+
+    /* Mark ``row`` as selected (null: none); ``asked`` is the row whose entry was restyled,
+       so that unmarking an old selection leaves a newer one alone. */
+    setSelectedRow: function (row, asked) {
+      if (row === null && this.selectedRow !== asked) { return; }
+      this.selectedRow = row;
+      if (this._canvas) { this._scheduleDraw(); }
+    },
+
+    rowFeature: function (row) { return rowFeature(this.columns, row); },
+
+    latLngOf: function (row) { return L.latLng(this.columns.y[row], this.columns.x[row]); },
+
+    /* Rows within radiusPx screen pixels of latlng, topmost (drawn last) first. */
+    rowsAt: function (latlng, radiusPx) {
+      if (!this._map) { return []; }
+      var crs = this._map.options.crs;
+      var p = crs.latLngToPoint(L.latLng(latlng), 0);
+      var scale = crs.scale(this._map.getZoom()) / crs.scale(0);
+      var rows = this._index.within(p.x, p.y, radiusPx / scale);
+      return rows.sort(function (a, b) { return b - a; });
+    },
+
+    featuresAt: function (latlng, radiusPx) {
+      var self = this;
+      var radius = typeof radiusPx === 'number' ? radiusPx : CLICK_RADIUS;
+      return this.rowsAt(latlng, radius).map(function (row) {
+        return { layer: self.layer, feature: self.rowFeature(row) };
+      });
+    }
+  });
+
+  /* The topmost point of the big layers under ``latlng``: {points, row} or null. */
+  function pointAt(pm, latlng) {
+    for (var n = pm.pointLayers.length - 1; n >= 0; n--) {
+      var points = pm.pointLayers[n];
+      if (!pm.map.hasLayer(points)) { continue; }
+      var rows = points.rowsAt(latlng, CLICK_RADIUS);
+      if (rows.length) { return { points: points, row: rows[0] }; }
+    }
+    return null;
+  }
+
+  PostureMap.PointsLayer = PointsLayer;
+
+  /* Call ``done`` once every big layer on the map has drawn (at once if none waits). */
+  PostureMap.prototype.whenDrawn = function (done) {
+    this.drawnWaiters = this.drawnWaiters || [];
+    this.drawnWaiters.push(done);
+    this.pointsDrawn();
+  };
+
+  PostureMap.prototype.pointsDrawn = function () {
+    var map = this.map;
+    var waiting = (this.pointLayers || []).some(function (points) {
+      return map.hasLayer(points) && !points.isDrawn();
+    });
+    if (waiting || !this.drawnWaiters) { return; }
+    var waiters = this.drawnWaiters;
+    this.drawnWaiters = [];
+    waiters.forEach(function (done) { done(); });
+  };
+  PostureMap.plugins.push({
+    init: function (pm) {
+      pm.pointLayers = [];
+      var map = pm.map;
+      var tooltip = L.tooltip({ direction: 'top', offset: [0, -RADIUS] });
+      var hovered = null;
+      map.on('mousemove', function (e) {
+        var hit = pointAt(pm, e.latlng);
+        var key = hit ? hit.points.layer.id + '\n' + hit.row : null;
+        if (key === hovered) { return; }
+        hovered = key;
+        map.getContainer().style.cursor = hit ? 'pointer' : '';
+        if (!hit) { map.closeTooltip(tooltip); return; }
+        var name = document.createElement('span');
+        name.textContent = String(hit.points.rowFeature(hit.row).n);
+        tooltip.setLatLng(hit.points.latLngOf(hit.row)).setContent(name);
+        map.openTooltip(tooltip);
+      });
+      map.on('mouseout', function () {
+        hovered = null;
+        map.getContainer().style.cursor = '';
+        map.closeTooltip(tooltip);
+      });
+      /* Leaflet fires a click on the map only when no marker of a small layer took it, so a
+         base drawn above a big layer's point keeps its clicks. */
+      map.on('click', function (e) {
+        var hit = pointAt(pm, e.latlng);
+        if (!hit) { return; }
+        var feature = hit.points.rowFeature(hit.row);
+        L.popup({ maxWidth: 380, maxHeight: 420 })
+          .setLatLng(hit.points.latLngOf(hit.row))
+          .setContent(pm.popup(hit.points.layer, feature))
+          .openOn(map);
+        pm.select(feature.i);
+      });
+    },
+    clear: function (pm) { pm.pointLayers = []; }
+  });
+}());
