@@ -39,7 +39,7 @@ def export(tmp_path: Path, *options: str) -> Path:
 def open_export(context, path: Path):
     page = context.new_page()
     page.goto(path.as_uri())
-    page.wait_for_selector(".posture-timeline[data-ready='1']")
+    page.wait_for_selector(".posture-timeline[data-timeline-ready='1']")
     return page
 
 

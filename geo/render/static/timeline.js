@@ -507,7 +507,7 @@
     var room = this.root.offsetHeight;
     container.style.height = 'calc(100% - ' + room + 'px)';
     this.pm.map.invalidateSize({ animate: false });
-    this.root.setAttribute('data-ready', '1');
+    this.root.setAttribute('data-timeline-ready', '1');  // data-ready is the map's own
   };
 
   PostureMap.plugins.push({
