@@ -55,13 +55,14 @@ class _Rows:
     """The export's columns, plain text, with "" for a column the export lacks."""
 
     def __init__(self, table: pa.Table) -> None:
-        self.table = table
         self.n = table.num_rows
+        # One contiguous array per column, made once: each is read many times.
+        self.columns = {name: table.column(name).combine_chunks() for name in table.column_names}
 
     def __getitem__(self, name: str) -> pa.Array:
-        if name in self.table.column_names:
-            return self.table.column(name).combine_chunks()
-        return pa.array([""] * self.n, pa.string())
+        if name not in self.columns:
+            self.columns[name] = pa.array([""] * self.n, pa.string())
+        return self.columns[name]
 
     def row(self, index: int) -> dict[str, str]:
         return {name: self[name][index].as_py() for name in (*acled.REQUIRED, *acled.OPTIONAL)}
@@ -80,12 +81,15 @@ def import_columns(
     rows = _Rows(table)
     columns, lon, lat, errors = _map(rows, options, source)
     problems = _problems(path, rows, errors)
-    keep = pc.invert(pa.array(errors_mask(errors, rows.n)))
-    columns = {name: column.filter(keep) for name, column in columns.items()}
-    keep_np = keep.to_numpy(zero_copy_only=False)
-    lon, lat = lon[keep_np], lat[keep_np]
+    n = rows.n
+    keep = pc.invert(pa.array(errors_mask(errors, n)))
+    del table, rows.columns  # the export's text, no longer needed
+    if errors:
+        columns = {name: column.filter(keep) for name, column in columns.items()}
+        keep_np = keep.to_numpy(zero_copy_only=False)
+        lon, lat = lon[keep_np], lat[keep_np]
     _distant(columns, lon, lat)
-    return ColumnFeatures(columns, lon, lat), problems, rows.n
+    return ColumnFeatures(columns, lon, lat), problems, n
 
 
 def errors_mask(errors: dict[int, RowError], n: int) -> np.ndarray:
@@ -262,12 +266,11 @@ def _sources(rows: _Rows, note: pa.Array, source: dict[str, Any]) -> tuple[pa.Ar
     notes = _fill(pc.utf8_trim_whitespace(notes), plain, notes, lambda t: clean(t, one_line=False))
     # orjson writes a string as '"' + the text with \\ and \" escaped + '"' when it holds no
     # control character; one that does is written by orjson itself.
-    quoted = _cat('"', pc.replace_substring(pc.replace_substring(notes, "\\", "\\\\"), '"', '\\"'),
-                  '"')  # fmt: skip
+    quoted = _cat('"', _json_escape(notes), '"')
     controls = pc.match_substring_regex(notes, r"[\x00-\x1f]")
     quoted = _fill(quoted, pc.invert(controls), notes, lambda t: orjson.dumps(t).decode())
     head = orjson.dumps(source).decode()[:-1] + ',"note":'
-    note = pc.replace_substring(pc.replace_substring(note, "\\", "\\\\"), '"', '\\"')
+    note = _json_escape(note)
     has_notes = pc.not_equal(notes, "")
     text = _cat("[", head, '"', note, '."', _when(has_notes, _cat(',"quote":', quoted)), "}]")
     return text, notes
@@ -376,6 +379,14 @@ def _distant(columns: dict[str, pa.Array], lon: np.ndarray, lat: np.ndarray) -> 
 def _cat(*parts: pa.Array | str | None) -> pa.Array:
     """The parts joined end to end; a null part is left out."""
     return pc.binary_join_element_wise(*parts, "", null_handling="skip")
+
+
+def _json_escape(text: pa.Array) -> pa.Array:
+    """Backslashes and double quotes escaped as JSON writes them (each pass only if needed)."""
+    for char, escaped in (("\\", "\\\\"), ('"', '\\"')):
+        if pc.any(pc.match_substring(text, char)).as_py():
+            text = pc.replace_substring(text, char, escaped)
+    return text
 
 
 def _when(condition: pa.Array, value: pa.Array) -> pa.Array:
