@@ -225,7 +225,9 @@ class Table:
         last = _last_day('coalesce("end", "start")')
         sql = f"SELECT min({first}), max({last}) FROM {self._relation()}"
         with self._lock:
-            first, last = self._connection().sql(sql, params={"path": str(self.path)}).fetchone()
+            [(first, last)] = (
+                self._connection().sql(sql, params={"path": str(self.path)}).fetchall()
+            )
         return (first, last) if first is not None and last is not None else None
 
     def batches(self, size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
