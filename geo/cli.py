@@ -179,7 +179,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     if output.resolve() == source.resolve():
         raise UsageError(f"the output {output} is the input file; name another with -o")
     options = Options(
-        layer_id=args.layer_id, title=args.title, accessed=args.accessed, version=args.version
+        layer_id=args.layer_id,
+        title=args.title,
+        accessed=args.accessed,
+        version=args.version,
+        columnar=output.suffix.lower() == PARQUET_SUFFIX,  # the columnar import writes Parquet
     )
     started = time.perf_counter()
     try:

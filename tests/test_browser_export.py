@@ -146,7 +146,8 @@ def feb_page(context, tmp_path):
 
 
 def basemap_pixels(page):
-    """The map container's pixels with only the basemap drawn: features, controls, panels and
+    """The map container's pixels with only the basemap drawn: features, labels, the timeline,
+    controls, panels and
     arrows hidden."""
     import io
 
@@ -154,10 +155,11 @@ def basemap_pixels(page):
     import numpy as np
 
     page.add_style_tag(
-        content=".leaflet-control-container, .posture-edges, .leaflet-overlay-pane, "
+        content=".leaflet-control-container, .posture-edges, .posture-timeline, "
+        ".leaflet-overlay-pane, "
         ".leaflet-marker-pane, .leaflet-shadow-pane, .leaflet-popup-pane, "
         ".leaflet-posture-areas-pane, .leaflet-posture-lines-pane, "
-        ".leaflet-posture-points-pane { display: none !important; }"
+        ".leaflet-posture-points-pane, .leaflet-posture-labels-pane { display: none !important; }"
     )
     shot = page.locator(".folium-map").screenshot()
     return (mpimg.imread(io.BytesIO(shot), format="png")[:, :, :3] * 255).round().astype(np.uint8)

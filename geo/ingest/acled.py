@@ -51,15 +51,17 @@ from geo.ingest.common import (
     RowError,
     alpha2_from_name,
     alpha2_from_numeric,
+    build_layer,
     clean,
     clip,
     code,
     count,
+    dataset_source,
     no_markup,
     number,
     slug,
 )
-from geo.ingest.rows import run_import
+from geo.ingest.rows import modified_day, run_import
 
 WHAT = "an ACLED export"
 REQUIRED = (
@@ -102,6 +104,7 @@ DATASET = Dataset(
     ),
     terms_url="https://epo.acleddata.com/terms-of-use-and-attribution-policy",
 )
+COLOR = "#b45309"
 GEO_PRECISION = {
     1: (
         "approximate",
@@ -135,10 +138,21 @@ KINDS = {
 
 
 def import_acled(path: Path, options: Options) -> ImportResult:
-    """An events layer from an ACLED export; rows that cannot be placed are reported."""
-    return run_import(
-        path, options, REQUIRED, OPTIONAL, WHAT, row_feature, DATASET, "acled", "#b45309"
-    )
+    """An events layer from an ACLED export; rows that cannot be placed are reported.
+
+    With ``options.columnar`` the rows are mapped on whole columns
+    (:mod:`geo.ingest.acled_columns`) unless the file needs the row path.
+    """
+    if options.columnar:
+        from geo.ingest.acled_columns import import_columns
+
+        accessed = options.accessed or modified_day(path)
+        done = import_columns(path, options, dataset_source(DATASET, accessed))
+        if done is not None:
+            features, problems, rows = done
+            doc = build_layer(features, DATASET, path, options, accessed, rows, "acled", COLOR)
+            return ImportResult(doc, rows, problems)
+    return run_import(path, options, REQUIRED, OPTIONAL, WHAT, row_feature, DATASET, "acled", COLOR)
 
 
 def row_feature(row: dict[str, str], options: Options, dataset_source: dict) -> dict[str, Any]:
@@ -197,11 +211,23 @@ def _place(
     location: str, admin2: str, admin1: str, country_name: str, iso: str, geo_code: int
 ) -> tuple[str, str, str | None]:
     """(where, location_note, country code or None); cached, as places repeat."""
+    where = place_words(location, admin2, admin1, country_name)
+    note = no_markup(clip(f"{GEO_PRECISION[geo_code][1]}: {where}."), "location")
+    return where, note, country_code(iso, country_name)
+
+
+@lru_cache(maxsize=65536)
+def place_words(location: str, admin2: str, admin1: str, country_name: str) -> str:
+    """The place as words: its named parts, most local first, each once."""
     # The place is part of the name, where an invisible character would split one name in two.
     parts = [clean(part, naming=True) for part in (location, admin2, admin1, country_name)]
-    where = ", ".join(dict.fromkeys(p for p in parts if p)) or "an unnamed place"
-    note = no_markup(clip(f"{GEO_PRECISION[geo_code][1]}: {where}."), "location")
-    return where, note, alpha2_from_numeric(iso) or alpha2_from_name(clean(country_name))
+    return ", ".join(dict.fromkeys(p for p in parts if p)) or "an unnamed place"
+
+
+@lru_cache(maxsize=4096)
+def country_code(iso: str, country_name: str) -> str | None:
+    """The row's country as ISO alpha-2: from ``iso`` (numeric), else its name, else None."""
+    return alpha2_from_numeric(iso) or alpha2_from_name(clean(country_name))
 
 
 @dataclass(frozen=True)
@@ -219,30 +245,47 @@ def _texts(
     event_type: str, sub_type: str, actor1: str, assoc1: str, actor2: str, assoc2: str, where: str
 ) -> _Texts:
     """The row's words that repeat across rows: cached by what they are made of."""
-    event_type, sub_type = clean(event_type, naming=True), clean(sub_type, naming=True)
-    actor1 = no_markup(clean(actor1, naming=True), "actor1") or "Unidentified"
+    head, kind, type_text, type_words = type_texts(event_type, sub_type)
+    actor1 = no_markup(actor_name(actor1), "actor1")
     actor2 = clean(actor2, naming=True)
     description = (
-        f"ACLED codes this as {event_type or 'an event'}"
-        + (f" ({sub_type})" if sub_type else "")
-        + f" involving {actor1}"
+        f"ACLED codes this as {type_words} involving {actor1}"
         + (f" and {actor2}" if actor2 else "")
         + f" at {where}."
     )
     note = f"ACLED actor 1: {actor1}" + (f" (with {clean(assoc1)})" if clean(assoc1) else "")
     if actor2:
         note += f"; actor 2: {actor2}" + (f" (with {clean(assoc2)})" if clean(assoc2) else "")
-    note += ". ACLED's actor 1 and actor 2 do not say who attacked whom."
+    note += ". " + ACTORS_CAVEAT
     return _Texts(
-        name=no_markup(clip(f"{sub_type or event_type or 'Event'} in {where}", 300), "name"),
-        kind=KINDS.get(sub_type.lower(), "other"),
-        event_type=no_markup(
-            clip(f"{event_type}: {sub_type}" if sub_type else event_type or "-"), "event_type"
-        ),
+        name=no_markup(clip(f"{head} in {where}", 300), "name"),
+        kind=kind,
+        event_type=no_markup(type_text, "event_type"),
         description=no_markup(clip(description), "description"),
         actor=clip(actor1, 300),
         actor_note=no_markup(clip(note), "actor2"),
     )
+
+
+ACTORS_CAVEAT = "ACLED's actor 1 and actor 2 do not say who attacked whom."
+
+
+@lru_cache(maxsize=4096)
+def type_texts(event_type: str, sub_type: str) -> tuple[str, str, str, str]:
+    """(the name's head, our kind, the event_type text, the description's words) for ACLED's
+    event type and sub-event type; markup is not checked here."""
+    event_type, sub_type = clean(event_type, naming=True), clean(sub_type, naming=True)
+    return (
+        sub_type or event_type or "Event",
+        KINDS.get(sub_type.lower(), "other"),
+        clip(f"{event_type}: {sub_type}" if sub_type else event_type or "-"),
+        (event_type or "an event") + (f" ({sub_type})" if sub_type else ""),
+    )
+
+
+def actor_name(actor1: str) -> str:
+    """ACLED's actor 1 as our ``actor``, before the markup check."""
+    return clean(actor1, naming=True) or "Unidentified"
 
 
 def _source(row: dict[str, str], event_id: str, dataset_source: dict) -> dict[str, Any]:

@@ -87,6 +87,9 @@ class Options:
     accessed: str | None = None
     version: str | None = None
     today: dt.date = field(default_factory=dt.date.today)
+    # Map on whole columns where the importer can (ACLED): for a GeoParquet output, whose
+    # writer takes the columns as they are.
+    columnar: bool = False
 
 
 # ---------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def run_import(
     ImportFileError
         When the file as a whole cannot be read as ``what``.
     """
-    accessed = options.accessed or _modified_day(path)
+    accessed = options.accessed or modified_day(path)
     source = dataset_source(dataset, accessed)
     # The limit is the csv module's, for the whole process: raised for this import only.
     limit = csv.field_size_limit(FIELD_LIMIT)
@@ -116,7 +116,7 @@ def _collect(
     return features, problems, rows
 
 
-def _modified_day(path: Path) -> str:
+def modified_day(path: Path) -> str:
     """The day the export was saved here: the nearest thing to its download date the file
     itself carries (``--accessed`` says it exactly)."""
     saved = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
@@ -127,27 +127,43 @@ def drop_distant_countries(features: list[dict[str, Any]]) -> None:
     """Leave out ``country`` where the dataset's point lies outside that country's outline by
     more than the validator's slack (a sea area, a centroid across a coast): the point is the
     dataset's, the country stays named in ``location_note``, and the layer validates.
+    """
+    codes = [feature["properties"].get("country") for feature in features]
+    coords = np.array([f["geometry"]["coordinates"][:2] for f in features], dtype=float)
+    for index, distance in distant_countries(codes, coords.reshape(-1, 2)).items():
+        props = features[index]["properties"]
+        props["location_note"] = distant_note(
+            props["location_note"], props.pop("country"), distance
+        )
+
+
+def distant_countries(codes: list[str | None], coords: np.ndarray) -> dict[int, float]:
+    """Row index -> km outside the outline, for each point farther than the slack from the
+    country its row names (``codes[i]``, None for no country).
 
     One vectorised covers() per country; distances only for the few points outside.
     """
     by_country: dict[str, list[int]] = defaultdict(list)
     shapes = countries.country_shapes()
-    for index, feature in enumerate(features):
-        code = feature["properties"].get("country")
+    for index, code in enumerate(codes):
         if code in shapes:
             by_country[code].append(index)
+    distant: dict[int, float] = {}
     for code, indexes in by_country.items():
-        coords = np.array([features[i]["geometry"]["coordinates"] for i in indexes])
-        inside = shapely.covers(shapes[code], shapely.points(coords))
+        inside = shapely.covers(shapes[code], shapely.points(coords[indexes]))
         for index, covered in zip(indexes, inside, strict=True):
             if covered:
                 continue
-            lon, lat = features[index]["geometry"]["coordinates"]
-            distance = countries.distance_km(code, lon, lat)
+            lon, lat = coords[index]
+            distance = countries.distance_km(code, float(lon), float(lat))
             if distance is not None and distance > countries.SLACK_KM:
-                props = features[index]["properties"]
-                del props["country"]
-                props["location_note"] = clip(
-                    f"{props['location_note']} The dataset names the country {code}, but the "
-                    f"point lies {distance:,.0f} km outside its outline."
-                )
+                distant[index] = distance
+    return dict(sorted(distant.items()))
+
+
+def distant_note(location_note: str, code: str, distance: float) -> str:
+    """The location note of a row whose point lies ``distance`` km outside country ``code``."""
+    return clip(
+        f"{location_note} The dataset names the country {code}, but the "
+        f"point lies {distance:,.0f} km outside its outline."
+    )

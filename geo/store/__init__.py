@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from geo.io import write_atomic
 from geo.model import Layer
-from geo.store.columns import LAYER_KEY, features_to_columns
+from geo.store.columns import LAYER_KEY, ColumnFeatures, features_to_columns
 from geo.store.query import Filter, Table
 
 __all__ = ["LAYER_KEY", "Filter", "StoredFeatures", "open_layer", "write_parquet"]
@@ -93,7 +93,7 @@ def write_parquet(layer: Layer, path: Path) -> None:
     write_atomic(Path(path), parquet_bytes(layer.meta, list(layer.features)))
 
 
-def parquet_bytes(meta: dict[str, Any], features: list[dict[str, Any]]) -> bytes:
+def parquet_bytes(meta: dict[str, Any], features: list[dict[str, Any]] | ColumnFeatures) -> bytes:
     """The GeoParquet file for a layer, in memory.
 
     geopandas writes the geometry (WKB, the ``bbox`` covering column and the ``geo`` metadata);
@@ -103,16 +103,23 @@ def parquet_bytes(meta: dict[str, Any], features: list[dict[str, Any]]) -> bytes
     import geopandas
     import pyarrow.parquet as pq
 
+    if isinstance(features, ColumnFeatures):  # a columnar import: its columns as they are
+        import shapely
+
+        geometries = shapely.points(features.lon, features.lat)
+        columns = features.columns
+    else:
+        geometries = _geometries(features)
+        # Every property is text (nested ones JSON text), whether or not any feature has it.
+        columns = {
+            name: pa.array(values, type=pa.large_string())
+            for name, values in features_to_columns(features).items()
+        }
     staged = io.BytesIO()
-    geopandas.GeoDataFrame(geometry=_geometries(features), crs="EPSG:4326").to_parquet(
+    geopandas.GeoDataFrame(geometry=geometries, crs="EPSG:4326").to_parquet(
         staged, index=False, schema_version="1.1.0", write_covering_bbox=True
     )
     shapes = pq.read_table(pa.BufferReader(staged.getvalue()))
-    # Every property is text (nested ones JSON text), whether or not any feature has it.
-    columns = {
-        name: pa.array(values, type=pa.large_string())
-        for name, values in features_to_columns(features).items()
-    }
     table = pa.table({**columns, **{name: shapes.column(name) for name in shapes.column_names}})
     metadata = dict(shapes.schema.metadata or {})
     metadata.pop(b"pandas", None)  # the frame was only a way to the GeoParquet metadata

@@ -8,8 +8,10 @@ WKB in the GeoParquet way, with a GeoParquet 1.1 ``bbox`` covering column beside
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import shapely
@@ -21,6 +23,7 @@ __all__ = [
     "BBOX",
     "GEOMETRY",
     "LAYER_KEY",
+    "ColumnFeatures",
     "features_to_columns",
     "geometries_from_wkb",
     "property_columns",
@@ -40,6 +43,48 @@ def features_to_columns(features: list[dict[str, Any]]) -> dict[str, list[Any]]:
             value = props.get(name)
             columns[name].append(None if value is None else orjson.dumps(value).decode())
     return columns
+
+
+class ColumnFeatures(Sequence[dict[str, Any]]):
+    """Point features held as columns, as a columnar importer builds them: ``columns`` maps
+    each property column (see :func:`property_columns`) to an Arrow text array, ``lon`` and
+    ``lat`` are the positions. :func:`geo.store.parquet_bytes` writes them as they are; reading
+    one item builds its feature dict.
+    """
+
+    def __init__(self, columns: dict[str, pa.Array], lon: np.ndarray, lat: np.ndarray) -> None:
+        self.columns = columns
+        self.lon = lon
+        self.lat = lat
+
+    def __len__(self) -> int:
+        return len(self.lon)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self[n] for n in range(len(self)))
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        nested = set(property_columns()[1])
+        props = {}
+        for name, column in self.columns.items():
+            value = column[index].as_py()
+            if value is not None:
+                props[name] = orjson.loads(value) if name in nested else value
+        position = [float(self.lon[index]), float(self.lat[index])]
+        return {"type": "Feature", "geometry": {"type": "Point", "coordinates": position},
+                "properties": props}  # fmt: skip
 
 
 def rows_to_features(table: pa.Table) -> list[dict[str, Any]]:

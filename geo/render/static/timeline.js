@@ -143,19 +143,41 @@
 
   /* One row per group of layers (US posture, regional actors, events, your layers), each item
      in its layer's colour: a compact timeline leaves the map its room. */
+  /* A layer's features for the timeline: its own, and a big layer's rows (points.js draws
+     those from columns), with just the keys the timeline reads. */
+  var TIME_KEYS = ['i', 'n', 'k', 's0', 's1', 'st', 'et', 'fa', 'ch'];
+  function layerRows(layer) {
+    var rows = layer.features.slice();
+    var columns = layer.columns;
+    if (!columns) { return rows; }
+    var keys = TIME_KEYS.filter(function (key) { return columns[key] !== undefined; });
+    for (var r = 0; r < columns.rows; r += 1) {
+      var f = {};
+      for (var k = 0; k < keys.length; k += 1) {
+        var column = columns[keys[k]];
+        var value = Array.isArray(column) ? column[r]
+          : (column.codes[r] < 0 ? null : column.dict[column.codes[r]]);
+        if (value !== null && value !== undefined) { f[keys[k]] = value; }
+      }
+      rows.push(f);
+    }
+    return rows;
+  }
+
   function groupRows(layers) {
     var rows = [];
     var byGroup = {};
     layers.forEach(function (layer) {
-      if (!layer.features.length) { return; }
+      var features = layerRows(layer);
+      if (!features.length) { return; }
       var row = byGroup[layer.group];
       if (!row) {
         row = byGroup[layer.group] = { id: layer.group, layers: [], entries: [],
           title: GROUP_TITLES[layer.group] || layer.group };
         rows.push(row);
       }
-      row.layers.push(layer.title + ' (' + layer.features.length + ')');
-      layer.features.forEach(function (f) {
+      row.layers.push(layer.title + ' (' + features.length + ')');
+      features.forEach(function (f) {
         if (f.s0) { row.entries.push({ f: f, layer: layer }); }
       });
     });
@@ -464,6 +486,8 @@
     this.payload.layers.forEach(function (layer, index) {
       var group = pm.groups[index];
       if (!group) { return; }
+      // A big layer's canvas is not narrowed in the page: its rows stay drawn and counted.
+      count += layer.columns ? layer.columns.rows : 0;
       layer.features.forEach(function (f) {
         var entry = pm.byId[f.i];
         if (!entry || !f.s0) { return; }
