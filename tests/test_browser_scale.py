@@ -13,7 +13,7 @@ import pytest
 
 from geo.catalog import Catalog, View, layer_from_document
 from geo.render import export_html
-from tests.helpers import feature, layer_doc
+from tests.helpers import SOURCE, feature, layer_doc
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +22,13 @@ COLUMNS, ROWS = 200, 100  # 20,000 points on a grid
 WEST, SOUTH, STEP = 36.0, 30.0, 0.05
 STACK = (35.0, 29.0)  # three events reported at one place
 STACKED_IDS = {"stack-a", "stack-b", "stack-c"}
+
+
+OTHER_ACCESS = "2026-11-02"
+
+
+def row_note(column: int, row: int) -> str:
+    return f"Row note {column}/{row}: as the dataset reports it"
 
 
 def grid_point(column: int, row: int) -> tuple[float, float]:
@@ -44,11 +51,20 @@ def big_catalog() -> Catalog:
                     start="2024-01-02",
                     country="SY",
                     location_precision="exact" if column % 2 == 0 else "approximate",
+                    # Every row cites one work with its own note, as an imported dataset does.
+                    sources=[{**SOURCE, "note": row_note(column, row)}],
                 )
             )
     for fid in sorted(STACKED_IDS):
         features.append(
-            feature(fid, *STACK, name=f"Stacked {fid}", kind="airstrike", start="2024-01-03")
+            feature(
+                fid,
+                *STACK,
+                name=f"Stacked {fid}",
+                kind="airstrike",
+                start="2024-01-03",
+                sources=[{**SOURCE, "accessed": OTHER_ACCESS}],  # read another day: another work
+            )
         )
     doc = layer_doc(*features, group="events", layer_id="big-events")
     doc["layer"]["style"] = {"color": "#cc0000", "marker": "circle"}
@@ -270,6 +286,94 @@ def test_rows_rebuilt_in_the_browser_are_the_features_sent_with_hostile_text(con
     assert page.evaluate("window.__pwned === undefined")
     assert page.locator("img").count() == 0
     assert context.dialogs == []
+
+
+# --- the payload packed (gzip + base64) in a big export, notes per row, sources on demand ----
+
+
+def write_export(path: Path, compress_over: int) -> Path:
+    """The export of :func:`big_catalog`, its payload packed past ``compress_over`` chars."""
+    from geo.render.maps import build_map, map_html
+
+    path.write_text(
+        map_html(build_map(big_catalog(), View(), embedded=True, compress_over=compress_over)),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def plain_and_packed(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("packed")
+    return write_export(folder / "plain.html", 10**12), write_export(folder / "packed.html", 0)
+
+
+def open_popup(page, column: int, row: int):
+    lon, lat = grid_point(column, row)
+    look_at(page, lon, lat)
+    page.mouse.click(*screen_point(page, lon, lat))
+    popup = page.locator(".leaflet-popup").last.locator(".posture-popup")
+    popup.wait_for()
+    assert popup.get_attribute("data-feature-id") == f"ev-{column}-{row}"
+    return popup
+
+
+def test_a_packed_export_draws_what_the_plain_one_draws(context, plain_and_packed):
+    plain, packed = plain_and_packed
+    plain_text, packed_text = (path.read_text(encoding="utf-8") for path in plain_and_packed)
+    assert 'type="application/json" id="posture-payload"' in plain_text
+    assert 'type="application/gzip;base64" id="posture-payload"' in packed_text
+    assert len(packed_text) * 2 < len(plain_text)  # the pages share ~1 MB of script and basemap
+    pages = [open_export(context, path) for path in (plain, packed)]
+    for page in pages:
+        assert page.evaluate("window.drawsWhenReady") == [1]  # ready means drawn, packed too
+        assert page.get_attribute(".folium-map", "data-feature-count") == str(COLUMNS * ROWS + 3)
+    places = ((0, 0), (100, 50), (151, 77))
+    for column, row in places:  # pixels first: a click leaves a selection and a tooltip
+        lon, lat = grid_point(column, row)
+        shots = []
+        for page in pages:
+            look_at(page, lon, lat, zoom=9)
+            shots.append(page.screenshot())
+        assert shots[0] == shots[1], (column, row)
+    for column, row in places:
+        texts = [open_popup(page, column, row).inner_text() for page in pages]
+        assert texts[0] == texts[1]
+        assert f"Event {column}/{row}" in texts[0]
+
+
+def test_a_rows_note_is_in_its_own_popup_only(context, plain_and_packed):
+    page = open_export(context, plain_and_packed[1])
+    for column, row in ((10, 10), (11, 10)):
+        popup = open_popup(page, column, row)
+        notes = popup.locator("li .posture-source-note").all_inner_texts()
+        assert notes == [row_note(column, row)]
+        other = row_note(11, 10) if column == 10 else row_note(10, 10)
+        assert other not in popup.inner_text()
+    assert page.evaluate("window.posture.payload.sources.length") == 2
+
+
+def test_the_sources_panel_lists_each_work_once_when_opened(context, plain_and_packed):
+    page = open_export(context, plain_and_packed[1])
+    panel = page.locator(".posture-sources")
+    assert panel.locator("summary").inner_text() == "Sources (2)"
+    assert panel.locator("li").count() == 0  # not built at load
+    panel.locator("summary").click()
+    items = panel.locator("li")
+    items.first.wait_for()
+    assert items.count() == 2
+    texts = items.all_inner_texts()
+    assert all(text.startswith(SOURCE["title"]) for text in texts), texts
+    assert texts[0].endswith("accessed 1 Nov 2026"), texts
+    assert texts[1].endswith("accessed 2 Nov 2026"), texts
+    assert "Row note" not in panel.inner_text()  # a row's note is its popup's, not the work's
+    # A [n] link followed on a fresh page opens and fills the panel.
+    page = open_export(context, plain_and_packed[1])
+    page.evaluate("window.location.hash = '#posture-source-2'; null")
+    item = page.locator("#posture-source-2")
+    item.wait_for()
+    assert page.evaluate("document.querySelector('.posture-sources details').open")
+    assert page.locator(".posture-sources li").count() == 2
 
 
 def test_the_map_is_drawn_again_after_a_page_switch(context, app_url):

@@ -360,9 +360,9 @@ FEB_2024 = ("--as-of", "2024-02-01", "--from", "2022-01-01", "--to", "2025-12-31
 
 
 def embedded_payload(html: str) -> dict:
-    start = html.index("window.posture.show(") + len("window.posture.show(")
-    payload, _end = json.JSONDecoder().raw_decode(html, start)
-    return payload
+    from geo.render.maps import embedded_payload as read
+
+    return read(html)
 
 
 def test_html_of_feb_2024_frames_the_region_with_arrows_toward_far_places(tmp_path):

@@ -35,6 +35,7 @@ from geo.catalog import Catalog, View
 from geo.export import EmptyViewError, export_bytes
 from geo.export.data import ExportInputError, ExportWriteError
 from geo.model import Layer
+from geo.render.maps import embedded_payload
 from tests.helpers import run_cli
 
 FORMATS = ("html", "png", "svg", "geojson", "csv", "kml", "gpkg")
@@ -189,9 +190,7 @@ def assert_one_line_error(result, *words: str) -> None:
 
 def payload_of(html: str) -> dict[str, Any]:
     """The data the exported page draws, as it is embedded in the page."""
-    start = html.index("window.posture.show(") + len("window.posture.show(")
-    payload, _end = json.JSONDecoder().raw_decode(html, start)
-    return payload
+    return embedded_payload(html)
 
 
 def svg_texts(data: bytes) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,50 @@ def catalog():
 
 def test_sources_are_stored_once(catalog):
     """Each citation once: a cited work is the whole citation, not its url alone (two features
-    citing one page with different notes keep their own; tests/test_export_hardening.py)."""
+    citing one page under different titles keep their own; tests/test_export_hardening.py)."""
     payload = build_payload(catalog, View())
     works = [tuple(sorted(s.items())) for s in payload["sources"]]
     assert len(works) == len(set(works))
     cited = {i for layer in payload["layers"] for f in layer["features"] for i in f["src"]}
     assert cited == set(range(len(works)))
     assert payload["count"] == sum(len(layer["features"]) for layer in payload["layers"])
+
+
+def test_a_citations_note_goes_with_its_feature_not_the_work():
+    """Rows citing one dataset each with their own note cite one work; each note stays with
+    its row (``sn``), as a quote does."""
+    from geo.catalog import Catalog, layer_from_document
+    from tests.helpers import SOURCE, feature, layer_doc
+
+    features = [
+        feature(f"row-{n}", 40 + n, 30, sources=[{**SOURCE, "note": f"Row {n} says so"}])
+        for n in range(3)
+    ]
+    features.append(feature("bare", 44, 30))  # the same work, no note
+    features.append(feature("later", 45, 30, sources=[{**SOURCE, "accessed": "2026-11-02"}]))
+    doc = layer_doc(*features)
+    payload = build_payload(Catalog([layer_from_document(doc, Path("t.geojson"))]), View())
+    assert len(payload["sources"]) == 2  # an access date still makes a work of its own
+    assert all("note" not in work for work in payload["sources"])
+    out = {f["i"]: f for f in payload["layers"][0]["features"]}
+    assert [out[f"row-{n}"]["src"] for n in range(3)] == [[0], [0], [0]]
+    assert [out[f"row-{n}"]["sn"] for n in range(3)] == [
+        {"0": f"Row {n} says so"} for n in range(3)
+    ]
+    assert "sn" not in out["bare"] and out["later"]["src"] == [1]
+
+
+def test_a_long_payload_is_packed_and_reads_back_the_same(catalog):
+    from geo.render.maps import build_map, embedded_payload, map_html
+
+    view = View(as_of="2024-06-01")
+    plain = map_html(build_map(catalog, view, compress_over=10**12))
+    packed = map_html(build_map(catalog, view, compress_over=0))
+    assert 'type="application/json" id="posture-payload"' in plain
+    assert 'type="application/gzip;base64" id="posture-payload"' in packed
+    assert embedded_payload(packed) == embedded_payload(plain)
+    time.sleep(1.1)  # gzip would stamp the second it was made
+    assert map_html(build_map(catalog, view, compress_over=0)) == packed
 
 
 def test_export_is_byte_identical_and_asks_for_nothing(catalog):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +33,12 @@ TILES: dict[str, dict[str, str] | None] = {
 DEFAULT_CENTER = (28.0, 45.0)
 DEFAULT_ZOOM = 5
 MAX_ZOOM = 18  # without tiles Leaflet knows no limit, and zero-size bounds zoom to NaN
+# A payload's JSON longer than this (characters) goes into the page gzipped and base64-encoded;
+# shorter ones stay plain JSON, readable in the page's source.
+COMPRESS_OVER = 1_000_000
+PAYLOAD_ID = "posture-payload"
+PLAIN_TYPE = "application/json"
+PACKED_TYPE = "application/gzip;base64"
 
 
 class Raw(Element):
@@ -50,23 +59,62 @@ class Raw(Element):
 
 
 class PostureLayers(MacroElement):
-    """Create the PostureMap on the folium map and, if given, show a payload."""
+    """Create the PostureMap on the folium map and, if given, show a payload.
 
-    def __init__(self, config: dict[str, Any], payload: dict[str, Any] | None) -> None:
+    The payload travels as data, not as script: a ``<script type="application/json">`` element
+    that the page reads with ``JSON.parse`` (a browser parses JSON many times faster than the
+    same object written as a JavaScript literal), gzipped and base64-encoded when it is long
+    (see :func:`payload_element`)."""
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        payload: dict[str, Any] | None,
+        compress_over: int = COMPRESS_OVER,
+    ) -> None:
         super().__init__()
         self._name = "PostureLayers"
         self._id = "posture_layers"
         self.config = config
         self.payload = payload
+        self.compress_over = compress_over
 
     def render(self, **kwargs: Any) -> None:
+        root = self.get_root()
         script = (
             f"window.posture = new PostureMap({self._parent.get_name()}, "
             f"{script_json(self.config)});"
         )
         if self.payload is not None:
-            script += f"\nwindow.posture.show({script_json(self.payload)});"
-        self.get_root().script.add_child(Raw(script, "posture_script"), name="posture_script")
+            element = payload_element(self.payload, self.compress_over)
+            root.html.add_child(Raw(element, "posture_payload"), name="posture_payload")
+            script += f"\nwindow.posture.showEmbedded(document.getElementById({PAYLOAD_ID!r}));"
+        root.script.add_child(Raw(script, "posture_script"), name="posture_script")
+
+
+def payload_element(payload: dict[str, Any], compress_over: int = COMPRESS_OVER) -> str:
+    """The ``<script>`` data element that carries ``payload`` in an exported page: plain JSON,
+    or, past ``compress_over`` characters, the JSON gzipped (no timestamp, so the same data
+    gives the same bytes) and base64-encoded, for the page to open with the browser's own
+    ``DecompressionStream`` (static/posture.js ``showEmbedded``)."""
+    text = script_json(payload)
+    if len(text) <= compress_over:
+        return f'<script type="{PLAIN_TYPE}" id="{PAYLOAD_ID}">{text}</script>'
+    packed = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+    encoded = base64.b64encode(packed).decode("ascii")
+    return f'<script type="{PACKED_TYPE}" id="{PAYLOAD_ID}">{encoded}</script>'
+
+
+def embedded_payload(page: str) -> dict[str, Any]:
+    """The payload an exported page carries, plain or packed: the page's own reading of it,
+    in Python (for tests and checks)."""
+    match = re.search(rf'<script type="([^"]+)" id="{PAYLOAD_ID}">([^<]*)</script>', page)
+    if match is None:
+        raise ValueError("the page carries no map data")
+    kind, text = match.groups()
+    if kind == PACKED_TYPE:
+        text = gzip.decompress(base64.b64decode(text)).decode("utf-8")
+    return json.loads(text)
 
 
 def script_json(value: Any) -> str:
@@ -93,9 +141,11 @@ def build_map(
     tiles: str = "none",
     embedded: bool = True,
     footer: str = "",
+    compress_over: int = COMPRESS_OVER,
 ) -> folium.Map:
     """The folium map of ``view``. Without a catalog, the map is an empty shell that the app
-    fills by sending payloads to it."""
+    fills by sending payloads to it. A payload longer than ``compress_over`` characters is
+    embedded gzipped (see :func:`payload_element`)."""
     if tiles not in TILES:
         raise ValueError(f"unknown tiles {tiles!r}; choose one of {', '.join(TILES)}")
     figure = Figure(title=html.escape(title or "US force posture in the Middle East"))
@@ -131,7 +181,7 @@ def build_map(
         # An exported page has no sidebar: its legend rows are the layers' switches.
         "legendToggles": embedded,
     }
-    PostureLayers(config, payload).add_to(fmap)
+    PostureLayers(config, payload, compress_over).add_to(fmap)
     return fmap
 
 

@@ -17,6 +17,7 @@ u    units                                  ri   relation to Iran
 st   claim status                           o    outcome
 de   description                            src  source indices
 cl   claims: [topic, value, as_of, source]  q    quotes by source index
+sn   source notes by source index
 g    geometry                               or   origin: [lon, lat, name, precision, note]
 ic   ICAO code                              fa   fatalities as a label ("9 (low 7)")
 et   the dataset's own event type           sid  the dataset's own id of the row
@@ -28,9 +29,11 @@ ch   its change, in a comparison (geo/compare.py)
 last day of the visible layers' events (the timeline's axis); ``changes`` lists a comparison's
 changes in order, each as ``{i, n, c (kind), cl (its label), d (date), no (note), l (layer)}``.
 
-A cited work is the whole citation (title, publisher, url, archive_url, published, accessed,
-note), not its url alone: two features citing one page under different titles or access dates
-each keep their own. The quote belongs to the feature that cites it, so it stays in ``q``.
+A cited work is the whole citation (title, publisher, url, archive_url, published, accessed),
+not its url alone: two features citing one page under different titles or access dates each
+keep their own. The quote and the note belong to the feature that cites the work (an imported
+ACLED or UCDP row cites the dataset with the row's own source text as its note), so they stay
+with the feature, in ``q`` and ``sn``, and 100,000 rows citing one dataset cite one work.
 Every property the layer schema allows reaches the payload (tests/test_export_hardening.py
 walks the schema to check it).
 
@@ -297,8 +300,8 @@ def caption(view: View) -> str:
     return f"{posture}; {events}"
 
 
-# The fields that make a cited work; a quote is the citing feature's own.
-WORK_FIELDS = ("title", "publisher", "url", "archive_url", "published", "accessed", "note")
+# The fields that make a cited work; a quote and a note are the citing feature's own.
+WORK_FIELDS = ("title", "publisher", "url", "archive_url", "published", "accessed")
 
 
 def fatalities_label(value: int | dict[str, int]) -> str:
@@ -323,6 +326,7 @@ def _feature(
     props = feature["properties"]
     refs: list[int] = []
     quotes: dict[str, str] = {}
+    notes: dict[str, str] = {}
     by_url: dict[str, int] = {}
     for source in props["sources"]:
         key = tuple(source.get(field) or "" for field in WORK_FIELDS)
@@ -335,9 +339,8 @@ def _feature(
                 "published": _label(source.get("published")),
                 "accessed": _label(source["accessed"]),
             }
-            for extra in ("archive_url", "note"):
-                if source.get(extra):
-                    work[extra] = source[extra]
+            if source.get("archive_url"):
+                work["archive_url"] = source["archive_url"]
             sources.append(work)
         number = source_index[key]
         by_url.setdefault(source["url"], number)
@@ -345,6 +348,9 @@ def _feature(
             refs.append(number)
         if source.get("quote"):
             quotes[str(number)] = source["quote"]
+        if source.get("note"):  # one work cited twice with two notes keeps both
+            key = str(number)
+            notes[key] = f"{notes[key]}; {source['note']}" if key in notes else source["note"]
     out: dict[str, Any] = {
         "i": props["id"],
         "n": props["name"],
@@ -387,6 +393,8 @@ def _feature(
         out["cn"] = country_name(props["country"])
     if quotes:
         out["q"] = quotes
+    if notes:
+        out["sn"] = notes
     if props.get("claims"):
         out["cl"] = [
             [c["topic"], c["value"], _label(c.get("as_of")), by_url[c["source"]]]

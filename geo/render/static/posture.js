@@ -200,6 +200,28 @@
     if (this.whenDrawn) { this.whenDrawn(ready); } else { ready(); }
   };
 
+  /* An exported page's payload, from its data element (geo/render/maps.py): plain JSON, or
+     gzipped and base64-encoded when long, opened with the browser's own DecompressionStream. */
+  PostureMap.prototype.showEmbedded = function (element) {
+    var self = this;
+    if (!element) { return; }
+    if (element.type === 'application/json') {
+      this.show(JSON.parse(element.textContent));
+      return;
+    }
+    var binary = atob(element.textContent);
+    var bytes = new Uint8Array(binary.length);
+    for (var n = 0; n < binary.length; n++) { bytes[n] = binary.charCodeAt(n); }
+    binary = null;
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    new Response(stream).text().then(function (text) {
+      self.show(JSON.parse(text));
+    }).catch(function (error) {
+      self.map.getContainer().setAttribute('data-error', String(error));
+      throw error;
+    });
+  };
+
   PostureMap.prototype.addFeature = function (group, layer, feature) {
     var self = this;
     var loose = feature.lp !== 'exact';
@@ -350,6 +372,8 @@
       item.appendChild(document.createTextNode(rest));
       var quote = f.q && f.q[String(index)];
       if (quote) { item.appendChild(el('blockquote', null, quote)); }
+      var note = f.sn && f.sn[String(index)];  // what this feature's citation adds to the work
+      if (note) { item.appendChild(el('p', 'posture-source-note', note)); }
       list.appendChild(item);
     });
     box.appendChild(list);
@@ -467,33 +491,54 @@
     });
   };
 
+  /* The numbered list of the works cited. A view of 100,000 events may cite thousands, so the
+     list is built when the panel is first opened, or when a [n] link leads into it. */
   PostureMap.prototype.addSources = function (payload) {
     var self = this;
     this.addControl('bottomleft', 'posture-sources', function (div) {
       var details = el('details');
       details.appendChild(el('summary', null, 'Sources (' + payload.sources.length + ')'));
       var list = el('ol');
-      payload.sources.forEach(function (s, index) {
-        var item = el('li');
-        item.id = 'posture-source-' + (index + 1);
-        item.appendChild(link(s.url, s.title));
-        item.appendChild(document.createTextNode(' — ' + s.publisher +
-          (s.published ? ', ' + s.published : '') + '; accessed ' + s.accessed));
-        list.appendChild(item);
-      });
       details.appendChild(list);
       div.appendChild(details);
       div.appendChild(el('div', 'posture-footer', payload.footer));
       self.sourcesPanel = details;
+      self.sourcesList = list;
+      self.sourcesFilled = false;
+      details.addEventListener('toggle', function () {
+        if (details.open) { self.fillSources(); }
+      });
       if (!self.watchingHash) {
         self.watchingHash = true;
-        window.addEventListener('hashchange', function () {
-          if (window.location.hash.indexOf('#posture-source-') === 0 && self.sourcesPanel) {
-            self.sourcesPanel.open = true;
+        var follow = function () {
+          if (window.location.hash.indexOf('#posture-source-') !== 0 || !self.sourcesPanel) {
+            return;
           }
-        });
+          self.fillSources();
+          self.sourcesPanel.open = true;
+          var target = document.getElementById(window.location.hash.slice(1));
+          if (target) { target.scrollIntoView({ block: 'nearest' }); }
+        };
+        window.addEventListener('hashchange', follow);
+        follow();
       }
     });
+  };
+
+  PostureMap.prototype.fillSources = function () {
+    if (this.sourcesFilled || !this.sourcesList) { return; }
+    this.sourcesFilled = true;
+    var list = this.sourcesList;
+    var fragment = document.createDocumentFragment();
+    this.payload.sources.forEach(function (s, index) {
+      var item = el('li');
+      item.id = 'posture-source-' + (index + 1);
+      item.appendChild(link(s.url, s.title));
+      item.appendChild(document.createTextNode(' — ' + s.publisher +
+        (s.published ? ', ' + s.published : '') + '; accessed ' + s.accessed));
+      fragment.appendChild(item);
+    });
+    list.appendChild(fragment);
   };
 
   PostureMap.plugins = [];
