@@ -284,3 +284,15 @@ def test_layers_lists_the_newest_date_of_a_parquet_layer_as_of_its_geojson_twin(
     }
     assert lines["geojson"] == lines["parquet"]
     assert "2024-0" in lines["parquet"]  # the sample's newest row, not "-"
+
+
+def test_the_timeline_axis_of_a_stored_event_layer_is_its_twins(twins) -> None:
+    """The timeline's span of a Parquet event layer comes from DuckDB, not row by row, and is
+    the span the same layer gives as GeoJSON."""
+    from geo.render.payload import build_payload
+
+    small, big = twins
+    view = View(layers=("events",), as_of=TODAY.isoformat())
+    axis = build_payload(big, view)["time"]
+    assert axis == build_payload(small, view)["time"]
+    assert axis["first"] is not None and axis["first"] < axis["last"]
