@@ -365,6 +365,11 @@ def test_the_sidebar_label_switch_hides_the_labels_and_is_kept_in_the_url(browse
         again.wait_for_function("() => !window.location.search.includes('labels=0')")
         switch = again.get_by_role("checkbox", name="Labels (site and country names)")
         expect(switch).to_be_checked(timeout=15000)
+        # The app's rerun tells the map the same switch again; the names stay (or come back).
+        frame.wait_for_function(
+            "document.querySelectorAll('.posture-maplabel[data-placed]').length > 3"
+        )
+        again.wait_for_timeout(1500)  # past the map's own rerun after it rested
         assert frame.locator(".posture-maplabel[data-placed]").count() > 3
     finally:
         context.close()
