@@ -166,14 +166,18 @@ def start_server(layers: Path | None = None) -> tuple[subprocess.Popen, str, flo
 
 
 def map_count(page) -> int | None:
+    """The count the map frame drew (other srcdoc frames, such as the app's small script
+    components, hold no map)."""
     for frame in page.frames:
         if frame.url == "about:srcdoc":
             try:
-                return frame.evaluate(
+                count = frame.evaluate(
                     "window.posture && window.posture.payload ? window.posture.payload.count : null"
                 )
             except Exception:
-                return None
+                continue
+            if count is not None:
+                return count
     return None
 
 
