@@ -299,3 +299,22 @@ def test_a_labels_numbers_point_at_its_own_sources_in_the_list(catalog, feb_svg)
             entries[number],
             titles,
         )
+
+
+def test_country_names_are_clipped_to_the_map_frame(catalog):
+    """A country's name near the frame's edge is cut there, not drawn over the legend: each
+    country label sits under the map axes' clip path, as the features do."""
+    svg = render_image(catalog, View(as_of="2024-02-01"), "svg")
+    root = ET.fromstring(svg)
+    parent = {child: node for node in root.iter() for child in node}
+
+    def clipped(node) -> bool:
+        while node is not None:
+            if node.get("clip-path"):
+                return True
+            node = parent.get(node)
+        return False
+
+    names = [t for t in root.iter(f"{SVG}text") if "".join(t.itertext()) in ("IRAN", "PAKISTAN")]
+    assert len(names) == 2
+    assert all(clipped(t) for t in names)

@@ -511,6 +511,7 @@ def _draw_basemap(ax: Any, extent: tuple[float, float, float, float], tolerance:
             va="center",
             zorder=1.5,
             alpha=0.9,
+            clip_on=True,  # a name near the frame's edge must not run into the legend
         )
 
 
