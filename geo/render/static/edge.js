@@ -75,6 +75,7 @@
     var bounds = map.getBounds();
     var centre = L.point(size.x / 2, size.y / 2);
     var used = { left: [], right: [], top: [], bottom: [] };
+    var placed = [];
     var shown = 0;
     state.groups.forEach(function (group) {
       if (shown >= MAX_ARROWS) { return; }
@@ -129,13 +130,21 @@
       var left = side === 'right' ? x - w : (side === 'left' ? x : x - w / 2);
       var top = side === 'bottom' ? y - h : (side === 'top' ? y : y - h / 2);
       // Step along the edge, toward the middle, until clear of the controls and panels.
+      // Arrows already placed count too: a label under another is hidden, focused or not.
       var step = (side === 'left' || side === 'right') ? (top + h / 2 < size.y / 2 ? ROW : -ROW)
         : (left + w / 2 < size.x / 2 ? ROW : -ROW);
-      for (var tries = 0; tries < 40 && covered(state.controls(), left, top, w, h); tries += 1) {
+      var blocked = state.controls().concat(placed);
+      for (var tries = 0; tries < 40 && covered(blocked, left, top, w, h); tries += 1) {
         if (side === 'left' || side === 'right') { top += step; } else { left += step; }
+        // A wide name on the top or bottom edge finds no gap along it: one row inward.
+        if (tries === 19 && side === 'top') { top += h + 2; left = x - w / 2; }
+        if (tries === 19 && side === 'bottom') { top -= h + 2; left = x - w / 2; }
       }
-      button.style.left = Math.max(2, Math.min(size.x - w - 2, left)) + 'px';
-      button.style.top = Math.max(2, Math.min(size.y - h - 2, top)) + 'px';
+      left = Math.max(2, Math.min(size.x - w - 2, left));
+      top = Math.max(2, Math.min(size.y - h - 2, top));
+      button.style.left = left + 'px';
+      button.style.top = top + 'px';
+      placed.push({ x: left, y: top, w: w, h: h });
       shown += 1;
     });
     map.getContainer().setAttribute('data-edge-count', String(shown));
