@@ -69,7 +69,9 @@
     var state = pm.edgeArrows;
     if (!state) { return; }
     var layer = state.layer;
-    while (layer.firstChild) { layer.removeChild(layer.firstChild); }
+    // An arrow still wanted is kept, not rebuilt: a redraw (a popup's pan, a resize) must not
+    // take the keyboard's focus from it.
+    var kept = [];
     var map = pm.map;
     var size = map.getSize();
     var bounds = map.getBounds();
@@ -77,7 +79,7 @@
     var used = { left: [], right: [], top: [], bottom: [] };
     var placed = [];
     var shown = 0;
-    state.groups.forEach(function (group) {
+    state.groups.forEach(function (group, index) {
       if (shown >= MAX_ARROWS) { return; }
       var first = group[0];
       var where = L.latLng(first[2], first[1]);
@@ -99,13 +101,22 @@
       }
       used[side].push(along);
       if (side === 'left' || side === 'right') { y = along; } else { x = along; }
-      var button = document.createElement('button');
+      var rotate = 'rotate(' + (Math.atan2(dy, dx) * 180 / Math.PI).toFixed(1) + 'deg)';
+      var button = layer.querySelector('[data-edge-group="' + index + '"]');
+      if (button) {
+        button.className = 'posture-edge posture-edge-' + side;
+        button.firstChild.style.transform = rotate;
+        button.style.left = '0px'; // measured as a new one is
+        button.style.top = '0px';
+      } else {
+      button = document.createElement('button');
+      button.setAttribute('data-edge-group', String(index));
       button.type = 'button';
       button.className = 'posture-edge posture-edge-' + side;
       var arrow = document.createElement('span');
       arrow.className = 'posture-edge-arrow';
       arrow.textContent = '\u27a4';
-      arrow.style.transform = 'rotate(' + (Math.atan2(dy, dx) * 180 / Math.PI).toFixed(1) + 'deg)';
+      arrow.style.transform = rotate;
       arrow.setAttribute('aria-hidden', 'true');
       var name = document.createElement('span');
       name.className = 'posture-edge-name';
@@ -124,6 +135,8 @@
       });
       L.DomEvent.disableClickPropagation(button);
       layer.appendChild(button);
+      }
+      kept.push(button);
       // The arrow's head sits at (x, y); the name runs inward from it.
       var w = button.offsetWidth;
       var h = button.offsetHeight;
@@ -146,6 +159,9 @@
       button.style.top = top + 'px';
       placed.push({ x: left, y: top, w: w, h: h });
       shown += 1;
+    });
+    Array.prototype.slice.call(layer.children).forEach(function (node) {
+      if (kept.indexOf(node) < 0) { layer.removeChild(node); }
     });
     map.getContainer().setAttribute('data-edge-count', String(shown));
   }
@@ -173,11 +189,13 @@
     afterShow: function (pm, payload) {
       if (!pm.edgeArrows) { return; }
       pm.edgeArrows.groups = groups(payload && payload.edges);
+      pm.edgeArrows.layer.replaceChildren(); // new places: no arrow is kept
       draw(pm);
     },
     clear: function (pm) {
       if (!pm.edgeArrows) { return; }
       pm.edgeArrows.groups = [];
+      pm.edgeArrows.layer.replaceChildren();
       draw(pm);
     }
   });
