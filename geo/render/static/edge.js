@@ -69,14 +69,17 @@
     var state = pm.edgeArrows;
     if (!state) { return; }
     var layer = state.layer;
-    while (layer.firstChild) { layer.removeChild(layer.firstChild); }
+    // An arrow still wanted is kept, not rebuilt: a redraw (a popup's pan, a resize) must not
+    // take the keyboard's focus from it.
+    var kept = [];
     var map = pm.map;
     var size = map.getSize();
     var bounds = map.getBounds();
     var centre = L.point(size.x / 2, size.y / 2);
     var used = { left: [], right: [], top: [], bottom: [] };
+    var placed = [];
     var shown = 0;
-    state.groups.forEach(function (group) {
+    state.groups.forEach(function (group, index) {
       if (shown >= MAX_ARROWS) { return; }
       var first = group[0];
       var where = L.latLng(first[2], first[1]);
@@ -98,13 +101,22 @@
       }
       used[side].push(along);
       if (side === 'left' || side === 'right') { y = along; } else { x = along; }
-      var button = document.createElement('button');
+      var rotate = 'rotate(' + (Math.atan2(dy, dx) * 180 / Math.PI).toFixed(1) + 'deg)';
+      var button = layer.querySelector('[data-edge-group="' + index + '"]');
+      if (button) {
+        button.className = 'posture-edge posture-edge-' + side;
+        button.firstChild.style.transform = rotate;
+        button.style.left = '0px'; // measured as a new one is
+        button.style.top = '0px';
+      } else {
+      button = document.createElement('button');
+      button.setAttribute('data-edge-group', String(index));
       button.type = 'button';
       button.className = 'posture-edge posture-edge-' + side;
       var arrow = document.createElement('span');
       arrow.className = 'posture-edge-arrow';
       arrow.textContent = '\u27a4';
-      arrow.style.transform = 'rotate(' + (Math.atan2(dy, dx) * 180 / Math.PI).toFixed(1) + 'deg)';
+      arrow.style.transform = rotate;
       arrow.setAttribute('aria-hidden', 'true');
       var name = document.createElement('span');
       name.className = 'posture-edge-name';
@@ -123,20 +135,33 @@
       });
       L.DomEvent.disableClickPropagation(button);
       layer.appendChild(button);
+      }
+      kept.push(button);
       // The arrow's head sits at (x, y); the name runs inward from it.
       var w = button.offsetWidth;
       var h = button.offsetHeight;
       var left = side === 'right' ? x - w : (side === 'left' ? x : x - w / 2);
       var top = side === 'bottom' ? y - h : (side === 'top' ? y : y - h / 2);
       // Step along the edge, toward the middle, until clear of the controls and panels.
+      // Arrows already placed count too: a label under another is hidden, focused or not.
       var step = (side === 'left' || side === 'right') ? (top + h / 2 < size.y / 2 ? ROW : -ROW)
         : (left + w / 2 < size.x / 2 ? ROW : -ROW);
-      for (var tries = 0; tries < 40 && covered(state.controls(), left, top, w, h); tries += 1) {
+      var blocked = state.controls().concat(placed);
+      for (var tries = 0; tries < 40 && covered(blocked, left, top, w, h); tries += 1) {
         if (side === 'left' || side === 'right') { top += step; } else { left += step; }
+        // A wide name on the top or bottom edge finds no gap along it: one row inward.
+        if (tries === 19 && side === 'top') { top += h + 2; left = x - w / 2; }
+        if (tries === 19 && side === 'bottom') { top -= h + 2; left = x - w / 2; }
       }
-      button.style.left = Math.max(2, Math.min(size.x - w - 2, left)) + 'px';
-      button.style.top = Math.max(2, Math.min(size.y - h - 2, top)) + 'px';
+      left = Math.max(2, Math.min(size.x - w - 2, left));
+      top = Math.max(2, Math.min(size.y - h - 2, top));
+      button.style.left = left + 'px';
+      button.style.top = top + 'px';
+      placed.push({ x: left, y: top, w: w, h: h });
       shown += 1;
+    });
+    Array.prototype.slice.call(layer.children).forEach(function (node) {
+      if (kept.indexOf(node) < 0) { layer.removeChild(node); }
     });
     map.getContainer().setAttribute('data-edge-count', String(shown));
   }
@@ -164,11 +189,13 @@
     afterShow: function (pm, payload) {
       if (!pm.edgeArrows) { return; }
       pm.edgeArrows.groups = groups(payload && payload.edges);
+      pm.edgeArrows.layer.replaceChildren(); // new places: no arrow is kept
       draw(pm);
     },
     clear: function (pm) {
       if (!pm.edgeArrows) { return; }
       pm.edgeArrows.groups = [];
+      pm.edgeArrows.layer.replaceChildren();
       draw(pm);
     }
   });

@@ -340,7 +340,11 @@
     node('line', { x1: 0, x2: 0, y1: TOP - 4, y2: y }, cursor);
     node('rect', { x: -6, y: 0, width: 12, height: y, 'class': 'posture-timeline-grip' }, cursor);
     node('path', { d: 'M -7 0 L 7 0 L 0 10 Z', 'class': 'posture-timeline-handle' }, cursor);
-    this.cursorLabel = text(cursor, 9, 9, '', 'posture-timeline-cursor-label');
+    // The date's label rides beside the slider, outside it: the focused control's box is the
+    // grip itself, not a box stretched over the bars by a label.
+    this.cursorTag = node('g', { 'class': 'posture-timeline-cursor-tag', 'aria-hidden': 'true' },
+      this.svg);
+    this.cursorLabel = text(this.cursorTag, 9, 9, '', 'posture-timeline-cursor-label');
     this.cursor = cursor;
     this.placeCursor(this.asOf);
     cursor.addEventListener('keydown', function (event) {
@@ -368,11 +372,14 @@
     if (!byKey) { this.keyDay = null; }
     if (!day) {
       this.cursor.style.display = 'none';
+      this.cursorTag.style.display = 'none';
       return;
     }
     this.cursor.style.display = '';
+    this.cursorTag.style.display = '';
     var x = this.x(ms(day) + DAY / 2);
     this.cursor.setAttribute('transform', 'translate(' + x + ',0)');
+    this.cursorTag.setAttribute('transform', 'translate(' + x + ',0)');
     this.cursor.setAttribute('aria-valuetext', day);
     this.cursor.setAttribute('data-date', day);
     this.cursorLabel.textContent = 'as of ' + day;
@@ -407,7 +414,7 @@
     this.listening = true;
     svg.addEventListener('pointerdown', function (event) {
       if (event.button !== 0) { return; }
-      var onCursor = self.cursor.contains(event.target);
+      var onCursor = self.cursor.contains(event.target) || self.cursorTag.contains(event.target);
       self.drag = { cursor: onCursor, x: at(event), moved: false };
       if (onCursor) { svg.setPointerCapture(event.pointerId); }
       event.preventDefault();
