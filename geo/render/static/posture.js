@@ -497,7 +497,11 @@
     var self = this;
     this.addControl('bottomleft', 'posture-sources', function (div) {
       var details = el('details');
-      details.appendChild(el('summary', null, 'Sources (' + payload.sources.length + ')'));
+      var summary = el('summary', null, 'Sources (' + payload.sources.length + ')');
+      // Filled on the click (or Enter) itself: 'toggle' fires a task later, and a keyboard
+      // user's next Tab would skip links not yet there.
+      summary.addEventListener('click', function () { self.fillSources(); });
+      details.appendChild(summary);
       var list = el('ol');
       details.appendChild(list);
       div.appendChild(details);
