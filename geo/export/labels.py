@@ -55,20 +55,7 @@ def place_labels(ax: Any, labels: Iterable[Label], taken: list[Any] | None = Non
     drawn = []
     for label in sorted(labels, key=lambda item: item.priority):
         for dx, dy, ha, va in label.places:
-            text = ax.annotate(
-                label.text,
-                (label.x, label.y),
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha=ha,
-                va=va,
-                fontsize=label.fontsize,
-                fontweight=label.weight,
-                color=label.color,
-                zorder=8,
-                annotation_clip=False,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.78},
-            )
+            text = _annotate(ax, label, (dx, dy, ha, va), zorder=8, alpha=0.78)
             text.set_gid(f"{label.gid}-{len(drawn)}")  # SVG ids are unique
             box = text.get_window_extent(renderer).expanded(1.04, 1.15)
             fits = (
@@ -88,23 +75,31 @@ def place_labels(ax: Any, labels: Iterable[Label], taken: list[Any] | None = Non
     return drawn
 
 
+def _annotate(
+    ax: Any, label: Label, place: tuple[float, float, str, str], *, zorder: float, alpha: float
+) -> Any:
+    """The label's text at one place, on a white box of ``alpha``."""
+    dx, dy, ha, va = place
+    return ax.annotate(
+        label.text,
+        (label.x, label.y),
+        xytext=(dx, dy),
+        textcoords="offset points",
+        ha=ha,
+        va=va,
+        fontsize=label.fontsize,
+        fontweight=label.weight,
+        color=label.color,
+        zorder=zorder,
+        annotation_clip=False,
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": alpha},
+    )
+
+
 def _forced(ax: Any, label: Label, renderer: Any, frame: Any, taken: list[Any], index: int) -> Any:
     """A required label at its first place inside the map, overlaps allowed."""
     for dx, dy, ha, va in (*label.places, *PLACES):
-        text = ax.annotate(
-            label.text,
-            (label.x, label.y),
-            xytext=(dx, dy),
-            textcoords="offset points",
-            ha=ha,
-            va=va,
-            fontsize=label.fontsize,
-            fontweight=label.weight,
-            color=label.color,
-            zorder=8.5,
-            annotation_clip=False,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
-        )
+        text = _annotate(ax, label, (dx, dy, ha, va), zorder=8.5, alpha=0.85)
         text.set_gid(f"{label.gid}-{index}")
         box = text.get_window_extent(renderer)
         if box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1:
