@@ -401,7 +401,7 @@ def _chosen_compare() -> tuple[dt.date, dt.date] | None:
 
 
 def _apply_time_request() -> None:
-    """A date the map's timeline sent (see pages.timeline_and_changes), put into the widgets
+    """A date the map's timeline sent (see pages._take_time_request), put into the widgets
     before they are drawn. While comparing, a brushed span becomes A and B, and the cursor B."""
     ss = st.session_state
     request = ss.pop("_time_request", None)

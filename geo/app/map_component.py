@@ -52,11 +52,13 @@ def posture_map(
     height: int = 0,
     key: str = "posture-map",
 ) -> dict[str, Any] | None:
-    """Draw ``payload`` (built for ``view``); return the last click as ``{"selected": id}``
-    (or the map's label switch as ``{"labels": bool}``). ``height`` 0 fits the map to the
-    browser window.
+    """Draw ``payload`` (built for ``view``); return what the map last told, a dict stamped
+    ``at`` when a click (``selected``), the label switch (``labels``) or the timeline
+    (``window``, ``asof``) changed it, and carrying the frame on screen (``extent``).
+    ``height`` 0 fits the map to the browser window.
 
-    The payload is sent only when its key differs from the one this session sent last."""
+    The payload is sent only when its key differs from the one this session sent last; a
+    frame that asks for it (``missing``, stamped ``missingAt``) gets it on a rerun."""
     ss = st.session_state
     current = payload_key(catalog, view)
     send = ss.get(SENT_KEY) != current
@@ -73,12 +75,13 @@ def posture_map(
         default=None,
     )
     ss[SENT_KEY] = current
-    if isinstance(value, dict) and "missing" in value:
-        if value["missing"] == current and value.get("at") != ss.get(ASKED_KEY):
-            ss[ASKED_KEY] = value.get("at")
-            del ss[SENT_KEY]
-            st.rerun()
+    if not isinstance(value, dict):
         return None
+    asked_at = value.get("missingAt")
+    if value.get("missing") == current and asked_at != ss.get(ASKED_KEY):
+        ss[ASKED_KEY] = asked_at
+        del ss[SENT_KEY]
+        st.rerun()
     return value
 
 

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 def map_page(ctx: Context) -> None:
     """The map across the page, then what the popup does not say, then the downloads."""
     payload = view_payload(ctx.catalog, ctx.view)
-    click = posture_map(ctx.catalog, ctx.view, payload, tiles=ctx.tiles, labels=ctx.labels)
-    _take_click(click)
-    timeline_and_changes(ctx, click)
+    _map(ctx, payload)
+    if ctx.view.compare:
+        _changes_list(ctx)
     shown = (
         f"**{payload['count']:,}** of {payload['total']:,} features shown"
         if payload["count"] < payload["total"]
@@ -37,6 +37,17 @@ def map_page(ctx: Context) -> None:
     st.markdown(f"{shown} · {md(caption(ctx.view))}")
     _details(ctx)
     _downloads(ctx, payload["count"])
+
+
+@st.fragment
+def _map(ctx: Context, payload: dict[str, Any]) -> None:
+    """The map, in a fragment of its own: when it only reports the frame on screen, only this
+    part reruns, so the download buttons below keep their files and a click on one is never
+    lost to a rerun. A click, the label switch or a date from the timeline reruns the app."""
+    told = posture_map(ctx.catalog, ctx.view, payload, tiles=ctx.tiles, labels=ctx.labels)
+    _screen(st.session_state)["extent"] = _screen_extent((told or {}).get("extent"))
+    _take_click(told)
+    _take_time_request(told)
 
 
 def _take_click(click: dict[str, Any] | None) -> None:
@@ -54,9 +65,8 @@ def _take_click(click: dict[str, Any] | None) -> None:
         st.rerun()
 
 
-def timeline_and_changes(ctx: Context, click: dict[str, Any] | None) -> None:
-    """Take a date the map's timeline sent (a brushed window or the as-of cursor), and list a
-    comparison's changes below the map.
+def _take_time_request(click: dict[str, Any] | None) -> None:
+    """Take a date the map's timeline sent (a brushed window or the as-of cursor).
 
     The sidebar's date widgets are drawn already in this run and cannot change now: the
     request waits in the session for the next run, which applies it before drawing them
@@ -70,8 +80,6 @@ def timeline_and_changes(ctx: Context, click: dict[str, Any] | None) -> None:
         ss["_last_time"] = click.get("at")
         ss["_time_request"] = {"window": click.get("window"), "asof": click.get("asof")}
         st.rerun()
-    if ctx.view.compare:
-        _changes_list(ctx)
 
 
 def _changes_list(ctx: Context) -> None:
@@ -104,16 +112,22 @@ def _day(text: str) -> str:
     return PartialDate.parse(text).label()
 
 
-MAP_KEY = "posture-map"  # the map component's key: its value carries the frame on screen
+SCREEN_KEY = "_posture_screen"  # session state: what the map last reported of its frame
+
+
+def _screen(ss: Any) -> dict[str, Any]:
+    """This session's record of the map's frame on screen, read by the download buttons when
+    clicked (in a server thread, outside any run): a plain dict, so it can be read there."""
+    if SCREEN_KEY not in ss:
+        ss[SCREEN_KEY] = {"extent": None}
+    return ss[SCREEN_KEY]
 
 
 def _downloads(ctx: Context, count: int) -> None:
-    """Download buttons for the view on screen, framed as the map is (the map reports its
-    frame when it comes to rest); each file is made only when it is clicked."""
+    """Download buttons for the view, framed as the map is on screen when one is clicked (the
+    map reports its frame when it comes to rest); each file is made only when it is clicked."""
     catalog, view = ctx.catalog, ctx.view.with_(selected=None)
-    extent = _screen_extent((st.session_state.get(MAP_KEY) or {}).get("extent"))
-    if extent is not None:
-        view = view.with_(extent=extent, center=None, zoom=None)
+    screen = _screen(st.session_state)
     labels = {
         "html": "HTML map",
         "png": "PNG image",
@@ -129,10 +143,11 @@ def _downloads(ctx: Context, count: int) -> None:
     for column, fmt in zip(columns, FILE_FORMATS, strict=True):
         column.download_button(
             labels[fmt],
-            _deferred(catalog, view, fmt),
+            _deferred(catalog, view, fmt, screen),
             file_name=f"posture-map.{fmt}",
             mime=MIME_TYPES[fmt],
             key=f"download-{fmt}",
+            on_click="ignore",  # a download changes nothing in the app
             disabled=count == 0,
             help="A self-contained page that works with no network." if fmt == "html" else None,
         )
@@ -149,8 +164,13 @@ def _screen_extent(value: Any) -> tuple[float, float, float, float] | None:
         return None
 
 
-def _deferred(catalog: Any, view: Any, fmt: str) -> Any:
-    return lambda: export_bytes(catalog, view, fmt)
+def _deferred(catalog: Any, view: Any, fmt: str, screen: dict[str, Any]) -> Any:
+    def make() -> bytes:
+        extent = screen.get("extent")
+        framed = view if extent is None else view.with_(extent=extent, center=None, zoom=None)
+        return export_bytes(catalog, framed, fmt)
+
+    return make
 
 
 def _details(ctx: Context) -> None:
