@@ -166,6 +166,9 @@
     if (!pm.legendBody) { return; }
     var details = el('details', 'posture-reach');
     var summary = el('summary', null, 'Features in view');
+    // Filled on the click (or Enter) itself as well: 'toggle' fires a task later, and a
+    // keyboard user's next Tab would skip buttons not yet there.
+    summary.addEventListener('click', function () { if (!details.open) { fillList(pm); } });
     details.appendChild(summary);
     var list = el('ul');
     details.appendChild(list);
