@@ -405,3 +405,56 @@ def test_a_capped_view_says_n_of_m_shown(context, export_path):
     assert legend.endswith("(15,000 of 20,003 shown)"), legend
     assert page.locator(".posture-title p").inner_text().endswith("; 15,000 of 20,003 shown")
     assert page.evaluate("window.posture.pointLayers[0].columns.rows") == 15_000
+
+
+def test_the_app_sends_a_big_layers_long_text_for_the_opened_row_only(context, app_url, tmp_path):
+    """An uploaded layer of 2,500 events is drawn from positions, ids, kinds and dates; its
+    names and descriptions stay on the server until a point is opened, and then that point's
+    popup shows its own."""
+    import json
+
+    from tests.test_browser_app import map_frame, open_app, upload
+
+    features = [
+        feature(
+            f"up-{n}",
+            37.0 + (n % 50) * 0.03,
+            34.0 + (n // 50) * 0.03,
+            name=f"Uploaded event {n}",
+            description=f"What the analyst wrote of event {n}.",
+            kind="airstrike",
+            start="2024-03-04",
+            country="SY",
+            actor="A test actor",
+            claim_status="claimed",
+        )
+        for n in range(2_500)
+    ]
+    path = tmp_path / "many.geojson"
+    path.write_text(json.dumps(layer_doc(*features, group="events", layer_id="many")), "utf-8")
+    page = open_app(context, app_url)
+    upload(page, path)
+    find = "window.posture.payload.layers.findIndex(l => l.id === 'many')"
+    frame = map_frame(page)
+    frame.wait_for_function(f"{find} >= 0", timeout=30000)
+    frame = map_frame(page)
+    sent = frame.evaluate(f"Object.keys(window.posture.payload.layers[{find}].columns)")
+    assert "i" in sent and "x" in sent
+    assert "de" not in sent and "n" not in sent  # the long text stayed on the server
+    # Open event 1,234 with a real click on its point, centred on a map zoomed in on it.
+    lon, lat = 37.0 + (1234 % 50) * 0.03, 34.0 + (1234 // 50) * 0.03
+    frame.evaluate(f"window.posture.map.setView([{lat}, {lon}], 10, {{animate: false}}); null")
+    container = frame.locator(".leaflet-container")
+    point = frame.evaluate(
+        f"(() => {{ const p = window.posture.map.latLngToContainerPoint([{lat}, {lon}]);"
+        " return {x: p.x, y: p.y}; })()"
+    )
+    container.click(position=point)
+    popup = frame.locator(".posture-popup[data-feature-id='up-1234']")
+    popup.locator("p.posture-description").wait_for(timeout=20000)
+    assert popup.locator("h3").inner_text() == "Uploaded event 1234"
+    assert popup.locator("p.posture-description").inner_text() == (
+        "What the analyst wrote of event 1234."
+    )
+    assert frame.locator(".posture-pending").count() == 0
+    assert context.recorder.outside == []

@@ -1,6 +1,8 @@
 """The map as a Streamlit component: the render layer's page, fed with payloads.
 
 Panning and zooming stay in the browser (no rerun); a click on a feature sends its id back.
+A big layer's long text (names, descriptions, notes, source text) stays here and goes to the
+browser one row at a time, for the selected feature (geo/render/details.py).
 
 A payload goes to the browser once per change of data: this session remembers the key of the
 payload it last sent and sends ``payload=None`` while the key stays the same (a rerun that only
@@ -21,6 +23,7 @@ import streamlit.components.v1 as components
 
 from geo.catalog import Catalog, View
 from geo.render import build_map, map_html
+from geo.render.details import row_details, split_details
 from geo.render.payload import build_payload
 
 _FRONTEND = Path(__file__).resolve().parent / "map_frontend"
@@ -33,6 +36,7 @@ ASKED_KEY = "_posture_map_asked"
 # The payloads built last, by key, for every session of this server.
 KEPT_PAYLOADS = 2
 _BUILT: dict[str, dict[str, Any]] = {}
+_SPLIT: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
 _BUILT_LOCK = threading.Lock()
 
 
@@ -62,13 +66,15 @@ def posture_map(
     ss = st.session_state
     current = payload_key(catalog, view)
     send = ss.get(SENT_KEY) != current
-    if send and payload["view"] is None:
-        payload = {**payload, "view": APP_DEFAULT_VIEW}
+    drawn, details = _parts(current, payload)
+    if send and drawn["view"] is None:
+        drawn = {**drawn, "view": APP_DEFAULT_VIEW}
     value = _component(
         shell=map_shell(tiles),
-        payload=payload if send else None,
+        payload=drawn if send else None,
         payload_key=current,
         selected=view.selected,
+        detail=row_details(drawn, details, view.selected) if details else None,
         labels=labels,
         height=height,
         key=key,
@@ -83,6 +89,20 @@ def posture_map(
         del ss[SENT_KEY]
         st.rerun()
     return value
+
+
+def _parts(key: str, payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the map draws from, sent whole, and the big layers' long text, sent a row at a
+    time (geo/render/details.py); split once per payload."""
+    with _BUILT_LOCK:
+        parts = _SPLIT.get(key)
+    if parts is None or parts[0] is not payload:
+        parts = (payload, *split_details(payload))
+        with _BUILT_LOCK:
+            _SPLIT[key] = parts
+            while len(_SPLIT) > KEPT_PAYLOADS:
+                _SPLIT.pop(next(iter(_SPLIT)))
+    return parts[1], parts[2]
 
 
 def view_payload(catalog: Catalog, view: View) -> dict[str, Any]:

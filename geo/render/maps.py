@@ -18,6 +18,7 @@ from shapely.ops import polylabel
 from geo.catalog import Catalog, View
 from geo.countries import basemap_geojson
 from geo.render.assets import inline_head
+from geo.render.details import merge_details, split_details
 from geo.render.payload import build_payload
 
 # Optional tile layers. Tiles are the one thing that may come from the network; the offline
@@ -37,6 +38,7 @@ MAX_ZOOM = 18  # without tiles Leaflet knows no limit, and zero-size bounds zoom
 # shorter ones stay plain JSON, readable in the page's source.
 COMPRESS_OVER = 1_000_000
 PAYLOAD_ID = "posture-payload"
+DETAILS_ID = "posture-details"  # a big layer's long text, opened once the map has drawn
 PLAIN_TYPE = "application/json"
 PACKED_TYPE = "application/gzip;base64"
 
@@ -86,31 +88,47 @@ class PostureLayers(MacroElement):
             f"{script_json(self.config)});"
         )
         if self.payload is not None:
-            element = payload_element(self.payload, self.compress_over)
+            drawn, details = split_details(self.payload)
+            element = payload_element(drawn, self.compress_over)
+            if details:
+                element += payload_element(details, self.compress_over, DETAILS_ID)
             root.html.add_child(Raw(element, "posture_payload"), name="posture_payload")
-            script += f"\nwindow.posture.showEmbedded(document.getElementById({PAYLOAD_ID!r}));"
+            script += (
+                f"\nwindow.posture.showEmbedded(document.getElementById({PAYLOAD_ID!r}),"
+                f" document.getElementById({DETAILS_ID!r}));"
+            )
         root.script.add_child(Raw(script, "posture_script"), name="posture_script")
 
 
-def payload_element(payload: dict[str, Any], compress_over: int = COMPRESS_OVER) -> str:
+def payload_element(
+    payload: dict[str, Any], compress_over: int = COMPRESS_OVER, element_id: str = PAYLOAD_ID
+) -> str:
     """The ``<script>`` data element that carries ``payload`` in an exported page: plain JSON,
     or, past ``compress_over`` characters, the JSON gzipped (no timestamp, so the same data
     gives the same bytes) and base64-encoded, for the page to open with the browser's own
     ``DecompressionStream`` (static/posture.js ``showEmbedded``)."""
     text = script_json(payload)
     if len(text) <= compress_over:
-        return f'<script type="{PLAIN_TYPE}" id="{PAYLOAD_ID}">{text}</script>'
+        return f'<script type="{PLAIN_TYPE}" id="{element_id}">{text}</script>'
     packed = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
     encoded = base64.b64encode(packed).decode("ascii")
-    return f'<script type="{PACKED_TYPE}" id="{PAYLOAD_ID}">{encoded}</script>'
+    return f'<script type="{PACKED_TYPE}" id="{element_id}">{encoded}</script>'
 
 
 def embedded_payload(page: str) -> dict[str, Any]:
-    """The payload an exported page carries, plain or packed: the page's own reading of it,
-    in Python (for tests and checks)."""
-    match = re.search(rf'<script type="([^"]+)" id="{PAYLOAD_ID}">([^<]*)</script>', page)
-    if match is None:
+    """The payload an exported page carries, plain or packed, with its big layers' long text
+    back in place: the page's own reading of it, in Python (for tests and checks)."""
+    payload = _data_element(page, PAYLOAD_ID)
+    if payload is None:
         raise ValueError("the page carries no map data")
+    details = _data_element(page, DETAILS_ID)
+    return merge_details(payload, details) if details else payload
+
+
+def _data_element(page: str, element_id: str) -> Any:
+    match = re.search(rf'<script type="([^"]+)" id="{element_id}">([^<]*)</script>', page)
+    if match is None:
+        return None
     kind, text = match.groups()
     if kind == PACKED_TYPE:
         text = gzip.decompress(base64.b64decode(text)).decode("utf-8")

@@ -27,8 +27,11 @@
     return code < 0 ? null : column.dict[code];
   }
 
-  /* The feature object of one row, with the keys small layers' features have. */
-  function rowFeature(columns, row) {
+  /* The feature object of one row, with the keys small layers' features have. While the
+     layer's long text is apart (geo/render/details.py) and this row's has not come, the
+     feature is marked ``pending`` and named by its kind and date. */
+  function rowFeature(layer, row) {
+    var columns = layer.columns;
     var feature = {};
     Object.keys(columns).forEach(function (key) {
       if (key === 'rows' || key === 'x' || key === 'y') { return; }
@@ -36,6 +39,15 @@
       if (value !== null && value !== undefined) { feature[key] = value; }
     });
     feature.g = { type: 'Point', coordinates: [columns.x[row], columns.y[row]] };
+    if (layer.details === 'apart') {
+      var extra = layer.rowDetails && layer.rowDetails[row];
+      if (extra) {
+        Object.keys(extra).forEach(function (key) { feature[key] = extra[key]; });
+      } else {
+        feature.pending = true;
+        feature.n = [feature.kl, feature.dl].filter(function (b) { return !!b; }).join(', ');
+      }
+    }
     return feature;
   }
 
@@ -85,7 +97,7 @@
   }
   RowEntry.prototype.postureWeight = WEIGHT;
   Object.defineProperty(RowEntry.prototype, 'feature', {
-    get: function () { return rowFeature(this.points.columns, this.row); }
+    get: function () { return rowFeature(this.points.layer, this.row); }
   });
   Object.defineProperty(RowEntry.prototype, 'drawn', {
     get: function () { return [this]; }
@@ -255,7 +267,7 @@
       if (this._canvas) { this._scheduleDraw(); }
     },
 
-    rowFeature: function (row) { return rowFeature(this.columns, row); },
+    rowFeature: function (row) { return rowFeature(this.layer, row); },
 
     latLngOf: function (row) { return L.latLng(this.columns.y[row], this.columns.x[row]); },
 
@@ -290,6 +302,47 @@
   }
 
   PostureMap.PointsLayer = PointsLayer;
+
+  /* The exported page's long text of its big layers, ``{layer index: {key: column}}``. */
+  PostureMap.prototype.addDetails = function (details) {
+    var layers = this.payload ? this.payload.layers : [];
+    Object.keys(details).forEach(function (key) {
+      var layer = layers[Number(key)];
+      if (!layer || layer.details !== 'apart') { return; }
+      var apart = details[key];
+      Object.keys(apart).forEach(function (name) { layer.columns[name] = apart[name]; });
+      delete layer.details;
+    });
+    this.detailsArrived();
+  };
+
+  /* The app's long text of one row, sent when the row is selected (geo/app/map_component.py):
+     ``{layer, row, id, values}``; kept only if that row still has that id. */
+  PostureMap.prototype.addRowDetails = function (message) {
+    var layer = this.payload && this.payload.layers[message.layer];
+    if (!layer || !layer.columns || typeof message.row !== 'number' ||
+        columnValue(layer.columns.i, message.row) !== message.id ||
+        !message.values || typeof message.values !== 'object') {
+      return;
+    }
+    layer.rowDetails = layer.rowDetails || {};
+    layer.rowDetails[message.row] = message.values;
+    this.detailsArrived();
+  };
+
+  /* An open popup that waits for its row's text gets it. */
+  PostureMap.prototype.detailsArrived = function () {
+    var popup = this.map._popup;
+    if (!popup || !this.map.hasLayer(popup)) { return; }
+    var content = popup.getContent();
+    if (!content || !content.querySelector || !content.querySelector('.posture-pending')) {
+      return;
+    }
+    var entry = this.byId[content.getAttribute('data-feature-id')];
+    if (!entry || !entry.points) { return; }
+    var feature = entry.feature;
+    if (!feature.pending) { popup.setContent(this.popup(entry.layer, feature)); }
+  };
 
   /* Call ``done`` once every big layer on the map has drawn (at once if none waits). */
   PostureMap.prototype.whenDrawn = function (done) {

@@ -135,6 +135,7 @@
       }
       if (event.data.posture === 'show') { self.show(event.data.payload, event.data.keepView); }
       if (event.data.posture === 'highlight') { self.highlight(event.data.id); }
+      if (event.data.posture === 'detail' && self.addRowDetails) { self.addRowDetails(event.data); }
       if (event.data.posture === 'setView' && typeof event.data.zoom === 'number') {
         map.setView([event.data.lat, event.data.lng], event.data.zoom, { animate: false });
       }
@@ -201,26 +202,41 @@
   };
 
   /* An exported page's payload, from its data element (geo/render/maps.py): plain JSON, or
-     gzipped and base64-encoded when long, opened with the browser's own DecompressionStream. */
-  PostureMap.prototype.showEmbedded = function (element) {
+     gzipped and base64-encoded when long, opened with the browser's own DecompressionStream.
+     A big layer's long text comes in a second element (geo/render/details.py), opened once
+     the map has drawn, so that drawing never waits for it. */
+  PostureMap.prototype.showEmbedded = function (element, detailsElement) {
     var self = this;
     if (!element) { return; }
+    var failed = function (error) {
+      self.map.getContainer().setAttribute('data-error', String(error));
+      throw error;
+    };
+    readData(element).then(function (payload) {
+      self.show(payload);
+      if (!detailsElement || !self.addDetails) { return; }
+      self.whenDrawn(function () {
+        // After the drawn frame is on screen: the text can wait a moment, the map cannot.
+        setTimeout(function () {
+          readData(detailsElement).then(function (details) {
+            self.addDetails(details);
+          }).catch(failed);
+        }, 0);
+      });
+    }).catch(failed);
+  };
+
+  function readData(element) {
     if (element.type === 'application/json') {
-      this.show(JSON.parse(element.textContent));
-      return;
+      return Promise.resolve(JSON.parse(element.textContent));
     }
     var binary = atob(element.textContent);
     var bytes = new Uint8Array(binary.length);
     for (var n = 0; n < binary.length; n++) { bytes[n] = binary.charCodeAt(n); }
     binary = null;
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    new Response(stream).text().then(function (text) {
-      self.show(JSON.parse(text));
-    }).catch(function (error) {
-      self.map.getContainer().setAttribute('data-error', String(error));
-      throw error;
-    });
-  };
+    return new Response(stream).text().then(function (text) { return JSON.parse(text); });
+  }
 
   PostureMap.prototype.addFeature = function (group, layer, feature) {
     var self = this;
@@ -321,6 +337,7 @@
     box.setAttribute('data-feature-id', f.i);
     box.appendChild(el('h3', null, f.n));
     box.appendChild(el('p', 'posture-meta', f.kl + ' · ' + layer.title));
+    if (f.pending) { box.appendChild(el('p', 'posture-pending', 'Loading the details…')); }
     labelled(box, 'When', f.dl + ' (' + f.dp + ')');
     labelled(box, 'Dates', f.dn);
     labelled(box, 'Where', (PRECISION_TEXT[f.lp] || f.lp) + (f.cn ? ', ' + f.cn : ''));
