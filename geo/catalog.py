@@ -127,6 +127,17 @@ class Catalog:
                 ):
                     yield layer, feature
 
+    def shows_any(self, view: View) -> bool:
+        """Whether the view shows at least one feature; a Parquet layer is counted by DuckDB,
+        not read."""
+        for layer in self.visible_layers(view):
+            if is_stored(layer):
+                if layer.features.table.count(stored_filter(layer, view)):
+                    return True
+            elif any(matches(feature, layer, view) for feature in layer.features):
+                return True
+        return False
+
     def find(self, feature_id: str) -> tuple[Layer, dict[str, Any]] | None:
         for layer in self.layers:
             if is_stored(layer):

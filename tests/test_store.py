@@ -94,6 +94,15 @@ def test_every_view_gets_the_same_features(twins: tuple[Catalog, Catalog]) -> No
     assert shown > 500  # the views are not all empty
 
 
+def test_whether_a_view_shows_anything_is_answered_alike(twins: tuple[Catalog, Catalog]) -> None:
+    geojson, parquet = twins
+    empty = View(as_of="1900-01-01", window_from="1899-01-01")
+    for view in [*_views(geojson), empty]:
+        expected = any(True for _ in geojson.features(view))
+        assert geojson.shows_any(view) == parquet.shows_any(view) == expected, view
+    assert not parquet.shows_any(empty)
+
+
 def test_a_map_extent_gets_the_same_features(twins: tuple[Catalog, Catalog]) -> None:
     small, big = twins
     extents = [

@@ -104,7 +104,7 @@ def _export(args: argparse.Namespace) -> None:
     catalog = _load(Path(args.layers_dir))
     _check_not_an_input(output, catalog)
     view = view_from_args(args, catalog)
-    if not any(True for _ in catalog.features(view)):
+    if not catalog.shows_any(view):
         raise ExportError(
             "the view shows no feature: widen the dates (--as-of, --from, --to), "
             "remove a --filter, or choose other --layers"
