@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 import folium
+import orjson
 from branca.element import Element, Figure, MacroElement
 from shapely.geometry import shape
 from shapely.ops import polylabel
@@ -138,7 +139,10 @@ def _data_element(page: str, element_id: str) -> Any:
 def script_json(value: Any) -> str:
     """JSON that is safe inside a <script> element: nothing in it can close the element,
     start a comment or end a line early."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:  # orjson writes what json.dumps writes here, faster
+        text = orjson.dumps(value).decode("utf-8")
+    except TypeError:  # text orjson refuses (a lone surrogate): json.dumps takes it
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     for char, escape in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
