@@ -332,17 +332,18 @@ def export_theirs(export: Path, output: Path) -> float:
 
 # --- Chromium ----------------------------------------------------------------------------------
 
+# Watches the page from its start: the first change that makes ``drawn`` true registers an
+# animation frame at once (a MutationObserver, not a poll, so no task of the page's own can
+# slip in between), and the frame's time is the page's drawn time.
 WATCH = """
 (() => {
   const drawn = () => %s;
-  const poll = () => {
-    if (drawn()) {
-      requestAnimationFrame(() => { window.__drawnAt = performance.now(); });
-    } else {
-      setTimeout(poll, 10);
-    }
-  };
-  document.addEventListener('DOMContentLoaded', poll);
+  const observer = new MutationObserver(() => {
+    if (!drawn()) { return; }
+    observer.disconnect();
+    requestAnimationFrame(() => { window.__drawnAt = performance.now(); });
+  });
+  observer.observe(document, {subtree: true, childList: true, attributes: true});
 })();
 """
 OURS_DRAWN = "!!document.querySelector('[data-ready=\"1\"]')"

@@ -130,7 +130,7 @@
       var group = pm.groups[index];
       if (group && !map.hasLayer(group)) { return; }
       (layer.features || []).forEach(function (feature) {
-        var entry = pm.byId[feature.i];
+        var entry = pm.entry(feature.i);
         var item = entry && entry.drawn[0];
         var where = pointOf(feature) || (item && item.getBounds ? item.getBounds().getCenter()
           : null);

@@ -129,7 +129,7 @@
         L.DomEvent.stop(event);
         map.panTo(where, { animate: false });
         var id = first[5];
-        if (first[3] === 'feature' && typeof id === 'string' && pm.byId[id] && pm.highlight) {
+        if (first[3] === 'feature' && typeof id === 'string' && pm.entry(id) && pm.highlight) {
           pm.highlight(id);
         }
       });

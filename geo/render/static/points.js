@@ -8,13 +8,16 @@
  *
  * For other scripts: pm.pointLayers lists the big layers of the map, and each has
  * featuresAt(latlng, radiusPx) -> [{layer, feature}] of every point under that spot, topmost first.
- * Every row's id is in pm.byId, so pm.highlight(id) and the app's selection work as for others.
+ * pm.entry(id) finds every row by its id (entryOf), so pm.highlight(id) and the app's selection
+ * work as for others.
  */
 (function () {
   'use strict';
 
   var HEX = /^#[0-9a-fA-F]{6}$/;
   var RADIUS = 7;
+  var DEG = Math.PI / 180;
+  var MAX_LAT = 85.0511287798;  // L.Projection.SphericalMercator.MAX_LATITUDE
   var WEIGHT = 2;
   var SELECTED_WEIGHT = 4;
   var CLICK_RADIUS = RADIUS + WEIGHT;
@@ -89,7 +92,7 @@
     return { canvas: canvas, half: Math.floor(size / 2) };  // whole pixels: no resampling
   }
 
-  /* What pm.byId holds for a row: the same shape as a small layer's entry, made cheaply. */
+  /* What pm.entry(id) gives for a row: the same shape as a small layer's entry, made cheaply. */
   function RowEntry(points, row) {
     this.points = points;
     this.row = row;
@@ -121,23 +124,39 @@
       this._py = new Float64Array(rows);
       this._loose = new Uint8Array(rows);
       this._index = new KDBush(rows);
+      var mercator = crs === L.CRS.EPSG3857;
       for (var n = 0; n < rows; n++) {
-        var p = crs.latLngToPoint(L.latLng(columns.y[n], columns.x[n]), 0);
-        this._px[n] = p.x;
-        this._py[n] = p.y;
-        this._index.add(p.x, p.y);
+        if (mercator) {  // Leaflet's own projection at zoom 0, without two objects a point
+          var sin = Math.sin(Math.max(Math.min(columns.y[n], MAX_LAT), -MAX_LAT) * DEG);
+          this._px[n] = 128 + columns.x[n] * 256 / 360;
+          this._py[n] = 128 - 128 / Math.PI * 0.5 * Math.log((1 + sin) / (1 - sin));
+        } else {
+          var p = crs.latLngToPoint(L.latLng(columns.y[n], columns.x[n]), 0);
+          this._px[n] = p.x;
+          this._py[n] = p.y;
+        }
+        this._index.add(this._px[n], this._py[n]);
         this._loose[n] = columnValue(columns.lp, n) === 'exact' ? 0 : 1;
       }
       this._index.finish();
-      this._rowById = {};
-      if (columns.i) {
-        for (var m = 0; m < rows; m++) {
-          var id = columnValue(columns.i, m);
-          this._rowById[id] = m;
-          pm.byId[id] = new RowEntry(this, m);
+      this._rowById = null;  // id -> row, made when first asked (entryOf)
+      this._entries = {};
+      this._sprites = null;
+    },
+
+    /* The entry of the row with this id, or null: what pm.entry(id) finds for a big layer. */
+    entryOf: function (id) {
+      var columns = this.columns;
+      if (!this._rowById) {
+        this._rowById = Object.create(null);
+        if (columns.i) {
+          for (var m = 0; m < columns.rows; m++) { this._rowById[columnValue(columns.i, m)] = m; }
         }
       }
-      this._sprites = null;
+      var row = this._rowById[id];
+      if (row === undefined) { return null; }
+      if (!this._entries[row]) { this._entries[row] = new RowEntry(this, row); }
+      return this._entries[row];
     },
 
     onAdd: function (map) {
@@ -338,7 +357,7 @@
     if (!content || !content.querySelector || !content.querySelector('.posture-pending')) {
       return;
     }
-    var entry = this.byId[content.getAttribute('data-feature-id')];
+    var entry = this.entry(content.getAttribute('data-feature-id'));
     if (!entry || !entry.points) { return; }
     var feature = entry.feature;
     if (!feature.pending) { popup.setContent(this.popup(entry.layer, feature)); }

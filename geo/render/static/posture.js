@@ -192,7 +192,7 @@
         this.map.fitBounds(payload.bounds, { padding: [20, 20], maxZoom: 9, animate: false });
       }
     }
-    if (payload.selected && this.byId[payload.selected]) { this.highlight(payload.selected); }
+    if (payload.selected && this.entry(payload.selected)) { this.highlight(payload.selected); }
     runPlugins('afterShow', this, payload);
     var container = this.map.getContainer();
     container.setAttribute('data-feature-count', String(payload.count));
@@ -216,12 +216,13 @@
       self.show(payload);
       if (!detailsElement || !self.addDetails) { return; }
       self.whenDrawn(function () {
-        // After the drawn frame is on screen: the text can wait a moment, the map cannot.
-        setTimeout(function () {
+        // After the drawn frame is on screen (the next frame's start, then a task after it):
+        // the text can wait a moment, the map cannot.
+        requestAnimationFrame(function () { setTimeout(function () {
           readData(detailsElement).then(function (details) {
             self.addDetails(details);
           }).catch(failed);
-        }, 0);
+        }, 0); });
       });
     }).catch(failed);
   };
@@ -290,15 +291,28 @@
 
   /* Mark the selected feature. A selection from a shared link or from the app opens no popup:
      the details are beside the map, and a popup would pan away from the view the link names. */
+  /* The drawn entry of a feature by id: a small layer's (byId) or a big layer's row (asked of
+     its canvas layer, points.js), kept apart so that what walks every small feature skips the
+     rows. */
+  PostureMap.prototype.entry = function (id) {
+    if (Object.prototype.hasOwnProperty.call(this.byId, id)) { return this.byId[id]; }
+    var layers = this.pointLayers || [];
+    for (var n = 0; n < layers.length; n++) {
+      var found = layers[n].entryOf(id);
+      if (found) { return found; }
+    }
+    return null;
+  };
+
   PostureMap.prototype.highlight = function (id) {
-    if (this.selected && this.byId[this.selected]) {
-      var old = this.byId[this.selected];
+    if (this.selected && this.entry(this.selected)) {
+      var old = this.entry(this.selected);
       old.drawn.forEach(function (item) {
         if (item.setStyle) { item.setStyle({ weight: item.postureWeight }); }
       });
     }
     this.selected = id;
-    var entry = this.byId[id];
+    var entry = this.entry(id);
     if (!entry) { return; }
     entry.drawn.forEach(function (item) {
       if (item.setStyle) { item.setStyle({ weight: 4 }); }
@@ -310,7 +324,7 @@
   /* Open the popup of one feature and select it (the chooser and the keyboard list use this).
      A feature drawn by a layer of its own (no entry in byId) gets a popup at ``latlng``. */
   PostureMap.prototype.openFeature = function (layer, feature, latlng) {
-    var entry = this.byId[feature.i];
+    var entry = this.entry(feature.i);
     var item = entry && entry.drawn[0];
     this.select(feature.i);
     if (item && item._map) {

@@ -496,7 +496,7 @@
       // A big layer's canvas is not narrowed in the page: its rows stay drawn and counted.
       count += layer.columns ? layer.columns.rows : 0;
       layer.features.forEach(function (f) {
-        var entry = pm.byId[f.i];
+        var entry = pm.entry(f.i);
         if (!entry || !f.s0) { return; }
         var s0 = ms(f.s0);
         var s1 = f.s1 ? ms(f.s1) : Infinity;
@@ -522,7 +522,7 @@
   /* Select a feature and open its popup, as a click on the map does. */
   Timeline.prototype.open = function (id) {
     var pm = this.pm;
-    var entry = pm.byId[id];
+    var entry = pm.entry(id);
     pm.select(id);
     if (!entry) { return; }
     var item = entry.drawn[0];
