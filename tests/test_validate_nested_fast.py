@@ -178,6 +178,23 @@ CASES: dict[str, tuple[list[Callable[[Features], None]], set[str]]] = {
         ],
         {"claim-source", "markup"},
     ),
+    "date and address wrong in one row": (
+        [
+            _source(2, url="https://www.wikiwand.com/x", accessed="2027-02-01"),
+            _props(3, sources=[{**WORK, "url": "https://www.wikiwand.com/y"}, {**WORK}]),
+            _source(3, 1, published="2026-12-30"),
+        ],
+        {"mirror", "future-date", "published-after-accessed"},
+    ),
+    "another column wrong beside sources": (
+        [
+            _props(2, units=5),
+            _source(2, url="https://www.wikiwand.com/x", note="<b>x</b>"),
+            _props(4, fatalities={"low": "many"}),
+            _source(4, published="2023-02-29"),
+        ],
+        {"schema-type", "schema-required", "mirror", "markup", "no-such-date"},
+    ),
     "empty sources": ([_props(3, sources=[])], {"schema-minItems"}),
     "several sources, fields in any order, other columns": (
         [
