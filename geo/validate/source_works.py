@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,12 +29,15 @@ from geo.schema import layer_schema
 from geo.validate.context import Context
 from geo.validate.dates import check_feature_dates
 from geo.validate.sources import check_sources
-from geo.validate.text import check_text
+from geo.validate.text import _check_markup, _check_string, check_text, plain_text_fields
 
 # The fields that name a cited work (the key in check_source_cells spells them out, in this
 # order, for speed); a row's own words are the rest of the source.
 WORK_FIELDS = ("title", "publisher", "url", "archive_url", "published", "accessed")
 ROW_FIELDS = ("note", "quote")
+# A note or a quote without any of these (table.SUSPECT_TEXT) passes every text rule: plain
+# ASCII without control characters or "<" (both are free text, so line breaks are allowed).
+ROW_TEXT_SUSPECT = re.compile(r"[\x00-\x1f\x7f<]|[^\x00-\x7f]")
 # Stands for a field the source does not have (None would be an explicit JSON null).
 MISSING = object()
 
@@ -113,8 +117,14 @@ def _check_work(file: str, today: dt.date, number: int, key: tuple[Any, ...]) ->
 
 
 def _row_text(file: str, today: dt.date, number: int, name: str, value: str) -> list[Message]:
-    ctx = Context(file, today, _feature([{} for _ in range(number)] + [{name: value}]))
-    check_text(ctx)
+    """What check_text says of one string of a row's source: the same two rules."""
+    if not ROW_TEXT_SUSPECT.search(value):
+        return []
+    ctx = Context(file, today)
+    path = ("features", 0, "properties", "sources", number, name)
+    _check_string(ctx, path, value, name, is_key=False)
+    if name in plain_text_fields():
+        _check_markup(ctx, path, value)
     return ctx.messages
 
 
