@@ -63,6 +63,8 @@ class SourceCells:
     rules: dict[int, list[Message]] = field(default_factory=dict)
     text: dict[int, list[Message]] = field(default_factory=dict)
     undecided: list[int] = field(default_factory=list)
+    # Each work checked so far, by its position in the list and its fields.
+    works: dict[tuple[Any, ...], _Work] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -134,15 +136,17 @@ def check_source_cells(
     rows: Sequence[int],
     texts: Sequence[str],
     suspect: Sequence[bool],
+    into: SourceCells | None = None,
 ) -> SourceCells:
     """The messages of each row's ``sources`` JSON text, with paths into feature 0.
 
     ``suspect[i]`` says whether ``texts[i]`` may hold text the text rules refuse (anything
     beyond plain ASCII, a control character, a "<" or an escape); the text rules run only there.
+    Rows checked in several calls add to ``into``, and share its works.
     """
     _, allowed, shortest, longest = _source_rules()
-    works: dict[tuple[Any, ...], _Work] = {}
-    out = SourceCells()
+    out = into if into is not None else SourceCells()
+    works = out.works
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
     for row, text, odd in zip(rows, texts, suspect, strict=True):
         try:

@@ -802,6 +802,10 @@ def _combination_codes(table: pa.Table, names: list[str], subset: np.ndarray) ->
     return encoded.indices.to_numpy(zero_copy_only=False)
 
 
+# Rows whose sources are read into Python at a time.
+NESTED_SLICE = 65536
+
+
 def _sources_by_work(
     file: str, group: str, table: pa.Table, names: list[str], today: dt.date
 ) -> tuple[dict[int, list[Message]], np.ndarray]:
@@ -810,7 +814,7 @@ def _sources_by_work(
     A row qualifies when it has sources but no claims (they cite its sources) and no origin
     (its messages come between the sources' and the text's), its other nested values are
     readable and conform, and its sources conform."""
-    from geo.validate.source_works import check_source_cells
+    from geo.validate.source_works import SourceCells, check_source_cells
 
     sources = table.column("sources")
     candidate = pc.is_valid(sources)
@@ -827,11 +831,15 @@ def _sources_by_work(
         chosen = chosen[clean]
         if not len(chosen):
             return {}, np.arange(table.num_rows)
-    texts = sources.take(pa.array(chosen))
-    suspect = pc.match_substring_regex(texts, SUSPECT_TEXT + r"|\\")
-    cells = check_source_cells(
-        file, today, chosen.tolist(), texts.to_pylist(), pc.fill_null(suspect, True).to_pylist()
-    )
+    cells = SourceCells()
+    # In slices, so that a million rows are never Python strings all at once.
+    for start in range(0, len(chosen), NESTED_SLICE):
+        part = chosen[start : start + NESTED_SLICE]
+        texts = sources.take(pa.array(part))
+        suspect = pc.fill_null(pc.match_substring_regex(texts, SUSPECT_TEXT + r"|\\"), True)
+        check_source_cells(
+            file, today, part.tolist(), texts.to_pylist(), suspect.to_pylist(), into=cells
+        )
     undecided = set(cells.undecided)
     found: dict[int, list[Message]] = {}
     for row in chosen.tolist():
