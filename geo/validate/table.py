@@ -831,27 +831,30 @@ def _sources_by_work(
         chosen = chosen[clean]
         if not len(chosen):
             return {}, np.arange(table.num_rows)
+    # Each distinct text once: a layer may repeat a cell many times.
+    chosen_texts = sources if len(chosen) == table.num_rows else sources.take(pa.array(chosen))
+    encoded = chosen_texts.combine_chunks().dictionary_encode()
+    texts, which = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
     cells = SourceCells()
-    # In slices, so that a million rows are never Python strings all at once.
-    for start in range(0, len(chosen), NESTED_SLICE):
-        part = chosen[start : start + NESTED_SLICE]
-        texts = sources.take(pa.array(part))
-        suspect = pc.fill_null(pc.match_substring_regex(texts, SUSPECT_TEXT + r"|\\"), True)
-        check_source_cells(
-            file, today, part.tolist(), texts.to_pylist(), suspect.to_pylist(), into=cells
-        )
-    undecided = set(cells.undecided)
+    # In slices, so that a million texts are never Python strings all at once.
+    for start in range(0, len(texts), NESTED_SLICE):
+        part = texts.slice(start, NESTED_SLICE)
+        suspect = pc.fill_null(pc.match_substring_regex(part, SUSPECT_TEXT + r"|\\"), True)
+        numbers = range(start, start + len(part))
+        check_source_cells(file, today, numbers, part.to_pylist(), suspect.to_pylist(), into=cells)
+    undecided = np.zeros(len(texts), dtype=bool)
+    undecided[cells.undecided] = True
     found: dict[int, list[Message]] = {}
-    for row in chosen.tolist():
-        if row in undecided:
-            continue
-        text = _in_walk_order(names, cells.text.get(row, []), rest.get(row, []))
-        messages = cells.rules.get(row, []) + text
-        if messages:
-            found[row] = messages
+    if cells.rules or cells.text or rest:
+        for row, number in zip(chosen.tolist(), which.tolist(), strict=True):
+            if undecided[number]:
+                continue
+            text = _in_walk_order(names, cells.text.get(number, []), rest.get(row, []))
+            messages = cells.rules.get(number, []) + text
+            if messages:
+                found[row] = messages
     fast = np.zeros(table.num_rows, dtype=bool)
-    fast[chosen] = True
-    fast[list(undecided)] = False
+    fast[chosen[~undecided[which]]] = True
     return found, np.flatnonzero(~fast)
 
 
