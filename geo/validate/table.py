@@ -833,8 +833,8 @@ def _sources_by_work(
             return {}, np.arange(table.num_rows)
     # Each distinct text once: a layer may repeat a cell many times.
     chosen_texts = sources if len(chosen) == table.num_rows else sources.take(pa.array(chosen))
-    encoded = chosen_texts.combine_chunks().dictionary_encode()
-    texts, which = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+    texts = pc.unique(chosen_texts)
+    which = pc.index_in(chosen_texts, value_set=texts).to_numpy(zero_copy_only=False)
     cells = SourceCells()
     # In slices, so that a million texts are never Python strings all at once.
     for start in range(0, len(texts), NESTED_SLICE):
