@@ -321,3 +321,20 @@ def test_what_cannot_be_decided_is_left_to_the_check_by_combination() -> None:
     )
     assert cells.undecided == [1, 2, 3, 4]
     assert cells.rules == {} and cells.text == {}
+
+
+def test_a_stricter_schema_for_notes_sends_every_row_the_slow_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Type and length are all this module checks of a note: a rule beyond them in the schema
+    must not be skipped."""
+    schema = copy.deepcopy(source_works.layer_schema())
+    schema["$defs"]["plainText"]["pattern"] = "^[A-Z]"
+    monkeypatch.setattr(source_works, "layer_schema", lambda: schema)
+    source_works._source_rules.cache_clear()
+    try:
+        good = orjson.dumps([{**WORK, "note": "n"}]).decode()
+        cells = source_works.check_source_cells("f", TODAY, [0], [good], [False])
+    finally:
+        source_works._source_rules.cache_clear()
+    assert cells.undecided == [0]

@@ -826,7 +826,7 @@ def _sources_by_work(
         return {}, np.arange(table.num_rows)
     others = [name for name in names if name != "sources"]
     rest: dict[int, list[Message]] = {}
-    if others and len(chosen):
+    if others:
         rest, clean = _by_combination(file, group, table, others, chosen, today)
         chosen = chosen[clean]
         if not len(chosen):
