@@ -742,18 +742,56 @@ def _tell_outside(
 
 
 def _check_nested(
-    rows: _Rows, table: pa.Table, usable: set[str], meta: dict[str, Any], today: dt.date
+    rows: _Rows,
+    table: pa.Table,
+    usable: set[str],
+    meta: dict[str, Any],
+    today: dt.date,
+    *,
+    by_work: bool = True,
 ) -> None:
     """Sources, claims, origin and units, by the GeoJSON rules, once per distinct combination
-    (a claim's source must be one of the same feature's sources, so they go together)."""
+    (a claim's source must be one of the same feature's sources, so they go together).
 
+    With ``by_work``, the sources of rows without claims or origin are checked once per cited
+    work instead (see :mod:`geo.validate.source_works`), with the same messages in the same
+    order; what that cannot decide is checked by combination."""
     _, nested = property_columns()
     names = [name for name in nested if name in usable]
     if not names or not table.num_rows:
         return
+    group = meta.get("group") if isinstance(meta.get("group"), str) else "user"
+    if by_work and "sources" in names:
+        found, rest = _sources_by_work(rows.file, group, table, names, today)
+    else:
+        found, rest = {}, np.arange(table.num_rows)
+    if len(rest):
+        found.update(_by_combination(rows.file, group, table, names, rest, today)[0])
+    if not found:
+        return
+    # The order of the check by combination: combinations as they first occur, then rows.
+    codes = _combination_codes(table, names, np.arange(table.num_rows))
+    for row in sorted(found, key=lambda row: (codes[row], row)):
+        for message in found[row]:
+            rows.messages.append(
+                replace(
+                    message,
+                    feature=rows.label(row),
+                    path=("features", row, *message.path[2:]),
+                )
+            )
+
+
+def _combination_codes(table: pa.Table, names: list[str], subset: np.ndarray) -> np.ndarray:
+    """For each row of ``subset``, the number of its combination of nested texts, numbered as
+    they first occur."""
     # One key per row: the nested columns' texts side by side ("\x00" cannot occur in JSON).
+    whole = len(subset) == table.num_rows
+    columns = [
+        table.column(name) if whole else table.column(name).take(pa.array(subset)) for name in names
+    ]
     key = pc.binary_join_element_wise(
-        *[pc.fill_null(table.column(name).cast(pa.large_string()), "\x01") for name in names],
+        *[pc.fill_null(column.cast(pa.large_string()), "\x01") for column in columns],
         pa.scalar("\x00", pa.large_string()),
     )
     encoded = (
@@ -761,10 +799,92 @@ def _check_nested(
         if isinstance(key, pa.ChunkedArray)
         else key.dictionary_encode()
     )
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    group = meta.get("group") if isinstance(meta.get("group"), str) else "user"
+    return encoded.indices.to_numpy(zero_copy_only=False)
+
+
+# Rows whose sources are read into Python at a time.
+NESTED_SLICE = 65536
+
+
+def _sources_by_work(
+    file: str, group: str, table: pa.Table, names: list[str], today: dt.date
+) -> tuple[dict[int, list[Message]], np.ndarray]:
+    """The messages of the rows whose sources can be checked per work, and the other rows.
+
+    A row qualifies when it has sources but no claims (they cite its sources) and no origin
+    (its messages come between the sources' and the text's), its other nested values are
+    readable and conform, and its sources conform."""
+    from geo.validate.source_works import SourceCells, check_source_cells
+
+    sources = table.column("sources")
+    candidate = pc.is_valid(sources)
+    for name in ("claims", "origin"):
+        if name in names:
+            candidate = pc.and_(candidate, pc.is_null(table.column(name)))
+    chosen = _bad_rows(candidate)
+    if not len(chosen):
+        return {}, np.arange(table.num_rows)
+    others = [name for name in names if name != "sources"]
+    rest: dict[int, list[Message]] = {}
+    if others:
+        rest, clean = _by_combination(file, group, table, others, chosen, today)
+        chosen = chosen[clean]
+        if not len(chosen):
+            return {}, np.arange(table.num_rows)
+    # Each distinct text once: a layer may repeat a cell many times.
+    chosen_texts = sources if len(chosen) == table.num_rows else sources.take(pa.array(chosen))
+    texts = pc.unique(chosen_texts)
+    which = pc.index_in(chosen_texts, value_set=texts).to_numpy(zero_copy_only=False)
+    cells = SourceCells()
+    # In slices, so that a million texts are never Python strings all at once.
+    for start in range(0, len(texts), NESTED_SLICE):
+        part = texts.slice(start, NESTED_SLICE)
+        suspect = pc.fill_null(pc.match_substring_regex(part, SUSPECT_TEXT + r"|\\"), True)
+        numbers = range(start, start + len(part))
+        check_source_cells(file, today, numbers, part.to_pylist(), suspect.to_pylist(), into=cells)
+    undecided = np.zeros(len(texts), dtype=bool)
+    undecided[cells.undecided] = True
+    found: dict[int, list[Message]] = {}
+    if cells.rules or cells.text or rest:
+        for row, number in zip(chosen.tolist(), which.tolist(), strict=True):
+            if undecided[number]:
+                continue
+            text = _in_walk_order(names, cells.text.get(number, []), rest.get(row, []))
+            messages = cells.rules.get(number, []) + text
+            if messages:
+                found[row] = messages
+    fast = np.zeros(table.num_rows, dtype=bool)
+    fast[chosen[~undecided[which]]] = True
+    return found, np.flatnonzero(~fast)
+
+
+def _in_walk_order(
+    names: list[str], sources: list[Message], others: list[Message]
+) -> list[Message]:
+    """Text messages as check_text gives them for the whole row: the last column first."""
+    if not others:
+        return sources
+    said: list[Message] = []
+    for name in reversed(names):
+        said += sources if name == "sources" else [m for m in others if m.path[3] == name]
+    return said
+
+
+def _by_combination(
+    file: str,
+    group: str,
+    table: pa.Table,
+    names: list[str],
+    subset: np.ndarray,
+    today: dt.date,
+) -> tuple[dict[int, list[Message]], np.ndarray]:
+    """The messages of the rows of ``subset`` for the columns ``names``, each distinct
+    combination checked once; and a mask over ``subset`` of the rows whose combination is
+    readable and conforms to the schema."""
+    codes = _combination_codes(table, names, subset)
     firsts = np.unique(codes, return_index=True)[1]
-    texts = {name: table.column(name).take(pa.array(firsts)).to_pylist() for name in names}
+    take = pa.array(subset[firsts])
+    texts = {name: table.column(name).take(take).to_pylist() for name in names}
     stub = _stub_properties(group)
     features, unreadable = [], {}
     for number in range(len(firsts)):
@@ -778,30 +898,32 @@ def _check_nested(
             except orjson.JSONDecodeError:
                 unreadable.setdefault(number, []).append(name)
         features.append({"type": "Feature", "geometry": STUB_POINT, "properties": props})
-    found = _nested_messages(rows.file, group, features, texts, names, today)
-    told = sorted(set(found) | set(unreadable))
+    messages, broken = _nested_messages(file, group, features, texts, names, today)
+    clean = ~np.isin(codes, [*broken, *unreadable])
+    told = sorted(set(messages) | set(unreadable))
+    found: dict[int, list[Message]] = {}
     if not told:
-        return
+        return found, clean
     order = np.argsort(codes, kind="stable")
     edges = np.searchsorted(codes[order], np.arange(len(firsts) + 1))
     for number in told:
-        for row in order[edges[number] : edges[number + 1]]:
+        for place in order[edges[number] : edges[number + 1]]:
+            row = int(subset[place])
+            said = found.setdefault(row, [])
             for name in unreadable.get(number, []):
-                rows.add(
-                    "not-json",
-                    int(row),
-                    name,
-                    f"column {name!r} is not JSON text",
-                    "write nested values as JSON, as geo.store.write_parquet does",
-                )
-            for message in found.get(number, []):
-                rows.messages.append(
-                    replace(
-                        message,
-                        feature=rows.label(int(row)),
-                        path=("features", int(row), *message.path[2:]),
+                said.append(
+                    Message(
+                        "error",
+                        "not-json",
+                        file,
+                        f"column {name!r} is not JSON text",
+                        "write nested values as JSON, as geo.store.write_parquet does",
+                        field=name,
+                        path=("features", row, "properties", name),
                     )
                 )
+            said += messages.get(number, [])
+    return found, clean
 
 
 def _nested_messages(
@@ -811,8 +933,9 @@ def _nested_messages(
     texts: dict[str, list[str | None]],
     names: list[str],
     today: dt.date,
-) -> dict[int, list[Message]]:
-    """The messages for each distinct combination of nested values, by its number.
+) -> tuple[dict[int, list[Message]], list[int]]:
+    """The messages for each distinct combination of nested values, by its number, and the
+    numbers of those that do not conform to the schema.
 
     Values that conform to the schema (the usual case) meet only the rules beyond it, and the
     text rules only where their JSON holds more than plain ASCII; the rest are checked as a
@@ -860,7 +983,7 @@ def _nested_messages(
         text_ctx = Context(file, today, {"features": nested_only})
         check_text(text_ctx)
         keep(text_ctx.messages, odd)
-    return found
+    return found, broken
 
 
 @lru_cache(maxsize=8)
