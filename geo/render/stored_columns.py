@@ -1,0 +1,395 @@
+"""A big Parquet layer's payload entry, built from Arrow columns rather than row by row.
+
+:func:`geo.render.payload.build_payload` turns each feature into a dict (``_feature``) and a big
+layer's plain points back into columns (``encode_columns``). For a Parquet layer of 100,000
+events that is most of an export's time, so :func:`stored_part` asks DuckDB for the view's rows
+as one Arrow table and builds the ``columns`` straight from it: each label (dates, precision,
+kind, country, fatalities) is computed once per distinct value and spread to the rows by
+index, and each column is encoded as ``_encode_column`` would encode it. Rows that are not
+plain points (an origin line, a line or an area) keep the row path, unchanged.
+
+The result is the row path's, value for value (tests/test_stored_columns.py compares them):
+the same ``sources`` in the same order, the same ``columns`` and ``features``. A view this
+cannot serve (a layer with too few plain points to be sent as columns) gets None, and the
+caller takes the row path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+
+from geo.catalog import EVENT_FIELDS, EVENT_KINDS, View, _span, stored_filter
+from geo.model import Layer
+from geo.render.payload import (
+    COORD_DECIMALS,
+    SORT_KEYS,
+    WORK_FIELDS,
+    _feature,
+    _label,
+    _precision_words,
+    country_name,
+    dates_label,
+    fatalities_label,
+)
+from geo.store.columns import GEOMETRY, rows_to_features
+from geo.store.query import where_clause
+
+# Feature keys copied from a text column when it holds text (an empty text is no value).
+REQUIRED_TEXT = {
+    "i": "id",
+    "n": "name",
+    "k": "kind",
+    "lp": "location_precision",
+    "de": "description",
+}
+OPTIONAL_TEXT = {
+    "dn": "date_note",
+    "ln": "location_note",
+    "a": "actor",
+    "an": "actor_note",
+    "t": "target",
+    "op": "operator",
+    "ri": "relation_to_iran",
+    "st": "claim_status",
+    "o": "outcome",
+    "et": "event_type",
+    "sid": "source_id",
+    "ic": "icao",
+}
+
+Pair = tuple[Layer, dict[str, Any]]
+
+
+@dataclass
+class StoredPart:
+    """One layer's share of the payload: ``features`` (those not sent as columns), ``columns``
+    (see geo/render/payload.py), how many rows are drawn and matched, and the (layer, feature)
+    pairs that frame the view (see :func:`_frame_pairs`)."""
+
+    features: list[dict[str, Any]]
+    columns: dict[str, Any]
+    shown: int
+    total: int
+    pairs: list[Pair]
+
+
+def stored_part(
+    layer: Layer,
+    view: View,
+    sources: list[dict[str, str]],
+    source_index: dict[tuple[str, ...], int],
+    budget: int,
+    big_layer_points: int,
+) -> StoredPart | None:
+    """The payload of a Parquet layer for ``view``, at most ``budget`` rows of it, with the
+    cited works added to ``sources``/``source_index`` as the row path adds them; None (and
+    nothing added) when it has no more than ``big_layer_points`` plain points to draw."""
+    where, params = where_clause(stored_filter(layer, view))
+    table = layer.features.table.arrow(f"WHERE {where} ORDER BY file_row_number", params)
+    total = table.num_rows
+    table = table.slice(0, min(budget, total))
+    geometry = table.column(GEOMETRY).combine_chunks()
+    if isinstance(geometry, pa.ExtensionArray):
+        geometry = geometry.storage
+    shapes = shapely.from_wkb(geometry.to_numpy(zero_copy_only=False))
+    origin_codes, origins = _codes(table.column("origin"))
+    has_origin = _spread(origin_codes, [bool(orjson.loads(text)) for text in origins], False)
+    plain = (shapely.get_type_id(shapes) == 0) & ~has_origin
+    if int(plain.sum()) <= big_layer_points:
+        return None
+    cited = _cite(table, sources, source_index)
+    events = _is_event(table, layer)
+    rows = np.flatnonzero(plain)
+    xs, ys = shapely.get_x(shapes[rows]), shapely.get_y(shapes[rows])
+    columns: dict[str, Any] = {
+        "rows": len(rows),
+        "x": [round(value, COORD_DECIMALS) for value in xs.tolist()],
+        "y": [round(value, COORD_DECIMALS) for value in ys.tolist()],
+    }
+    for key, (codes, values) in _values(table, cited, events).items():
+        codes, values = _merge(codes[rows], values)
+        if (codes >= 0).any():  # a key no plain point has is no column
+            columns[key] = encode(codes, values)
+    others = np.flatnonzero(~plain)
+    features = rows_to_features(table.take(pa.array(others))) if len(others) else []
+    drawn = [_feature(feature, layer, sources, source_index) for feature in features]
+    return StoredPart(
+        features=drawn,
+        columns=columns,
+        shown=table.num_rows,
+        total=total,
+        pairs=_frame_pairs(layer, table, plain, xs, ys, events, features),
+    )
+
+
+def encode(codes: np.ndarray, values: list[Any]) -> list[Any] | dict[str, list[Any]]:
+    """A column given as ``codes`` (an index into ``values`` per row, -1 for none; ``values``
+    as :func:`_merge` leaves them), encoded as :func:`geo.render.payload._encode_column`
+    encodes the row's values."""
+    present = codes >= 0
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return _plain(codes, values)
+    # The first row of each distinct value, in row order: the order the dictionary is built in.
+    positions = np.flatnonzero(present)
+    distinct, first = np.unique(codes[present], return_index=True)
+    order = np.argsort(first, kind="stable")
+    distinct, first = distinct[order], positions[first[order]]
+    # Mirrors _encode_column's two give-ups, tested at each new value: as many entries as half
+    # the values, or (past 20,000 rows) more entries than half the rows so far.
+    limit = int(present.sum()) // 2
+    entries = np.arange(len(distinct))
+    if ((entries >= limit) | ((first >= 20_000) & (entries * 2 > first))).any():
+        return _plain(codes, values)
+    rank = np.full(len(values), -1, dtype=np.int64)
+    rank[distinct] = entries
+    return {
+        "dict": [values[n] for n in distinct.tolist()],
+        "codes": np.where(present, rank[np.maximum(codes, 0)], -1).tolist(),
+    }
+
+
+def _merge(codes: np.ndarray, values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Codes into values without None and without two equal values (text is its own key, any
+    other value its canonical JSON, as _encode_column keys them)."""
+    index: dict[Any, int] = {}
+    kept: list[Any] = []
+    remap = np.full(len(values) + 1, -1, dtype=np.int64)
+    for n, value in enumerate(values):
+        if value is None:
+            continue
+        key = value if isinstance(value, str) else (0, orjson.dumps(value, option=SORT_KEYS))
+        if key not in index:
+            index[key] = len(kept)
+            kept.append(value)
+        remap[n] = index[key]
+    return remap[np.where(codes >= 0, codes, len(values))], kept
+
+
+def _plain(codes: np.ndarray, values: list[Any]) -> list[Any]:
+    lookup = [*values, None]
+    return [lookup[n] for n in codes.tolist()]
+
+
+def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[Any]]:
+    """A column as (code per row, -1 for null; its distinct values)."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if array.null_count == len(array):
+        return np.full(len(array), -1, dtype=np.int64), []
+    encoded = pc.dictionary_encode(array)
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary.to_pylist()
+
+
+def _spread(codes: np.ndarray, values: list[Any], missing: Any) -> np.ndarray:
+    """Each row's value (``missing`` where its code is -1), as a numpy array."""
+    lookup = np.array([*values, missing], dtype=object if not isinstance(missing, bool) else bool)
+    return lookup[np.where(codes >= 0, codes, len(values))]
+
+
+def _groups(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by several code columns at once: (a row of each group, group per row)."""
+    if not len(codes[0]):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for column in codes:
+        key = key * (int(column.max()) + 2) + (column + 1)
+    _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+def _is_event(table: pa.Table, layer: Layer) -> np.ndarray:
+    """:func:`geo.catalog.is_event` for each row: by the layer's group, the kind, or a field
+    only events carry."""
+    if layer.group == "events":
+        return np.ones(table.num_rows, dtype=bool)
+    kinds = pc.is_in(table.column("kind"), value_set=pa.array(sorted(EVENT_KINDS)))
+    events = kinds.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    for name in EVENT_FIELDS:
+        events |= pc.is_valid(table.column(name)).to_numpy(zero_copy_only=False).astype(bool)
+    return events
+
+
+@dataclass
+class _Cited:
+    """Each row's citations: a group per row, and per group the row path's ``src``, ``q``,
+    ``sn`` and the work number of each url (for claims)."""
+
+    group: np.ndarray
+    refs: list[list[int]]
+    quotes: list[dict[str, str] | None]
+    notes: list[dict[str, str] | None]
+    by_url: list[dict[str, int]]
+
+
+def _cite(
+    table: pa.Table, sources: list[dict[str, str]], source_index: dict[tuple[str, ...], int]
+) -> _Cited:
+    """Every row's sources, each distinct list once, in the order of its first row: so a work
+    gets the number the row path would give it (see ``_feature`` in payload.py)."""
+    codes, texts = _codes(table.column("sources"))
+    present = codes >= 0
+    positions = np.flatnonzero(present)
+    distinct, first = np.unique(codes[present], return_index=True)
+    cited = _Cited(np.where(present, codes, len(texts)), [], [], [], [])
+    for _ in range(len(texts) + 1):
+        cited.refs.append([])
+        cited.quotes.append(None)
+        cited.notes.append(None)
+        cited.by_url.append({})
+    for code in distinct[np.argsort(positions[first], kind="stable")].tolist():
+        refs: list[int] = []
+        quotes: dict[str, str] = {}
+        notes: dict[str, str] = {}
+        by_url: dict[str, int] = {}
+        for source in orjson.loads(texts[code]):
+            key = tuple(source.get(field) or "" for field in WORK_FIELDS)
+            if key not in source_index:
+                source_index[key] = len(sources)
+                work = {
+                    "title": source["title"],
+                    "publisher": source["publisher"],
+                    "url": source["url"],
+                    "published": _label(source.get("published")),
+                    "accessed": _label(source["accessed"]),
+                }
+                if source.get("archive_url"):
+                    work["archive_url"] = source["archive_url"]
+                sources.append(work)
+            number = source_index[key]
+            by_url.setdefault(source["url"], number)
+            if number not in refs:
+                refs.append(number)
+            if source.get("quote"):
+                quotes[str(number)] = source["quote"]
+            if source.get("note"):
+                slot = str(number)
+                notes[slot] = (
+                    f"{notes[slot]}; {source['note']}" if slot in notes else source["note"]
+                )
+        cited.refs[code] = refs
+        cited.quotes[code] = quotes or None
+        cited.notes[code] = notes or None
+        cited.by_url[code] = by_url
+    return cited
+
+
+def _values(
+    table: pa.Table, cited: _Cited, events: np.ndarray
+) -> dict[str, tuple[np.ndarray, list[Any]]]:
+    """Every feature key of the row path but ``g`` and ``or``, as (code per row, values)."""
+    out: dict[str, tuple[np.ndarray, list[Any]]] = {}
+    texts = {name: _codes(table.column(name)) for name in ("start", "end", "kind", "country")}
+    for key, name in REQUIRED_TEXT.items():
+        out[key] = texts[name] if name in texts else _codes(table.column(name))
+    for key, name in OPTIONAL_TEXT.items():
+        codes, values = _codes(table.column(name))
+        out[key] = codes, [value or None for value in values]
+    kind_codes, kinds = texts["kind"]
+    out["kl"] = kind_codes, [kind.replace("-", " ").capitalize() for kind in kinds]
+    country_codes, countries = texts["country"]
+    out["cn"] = country_codes, [country_name(code) if code else None for code in countries]
+    fatality_codes, fatalities = _codes(table.column("fatalities"))
+    counts = [orjson.loads(text) for text in fatalities]
+    out["fa"] = fatality_codes, [None if n is None else fatalities_label(n) for n in counts]
+    unit_codes, units = _codes(table.column("units"))
+    out["u"] = unit_codes, [orjson.loads(text) or None for text in units]
+    out.update(_dates(texts["start"], texts["end"], events))
+    out["src"] = cited.group, cited.refs
+    out["q"] = cited.group, cited.quotes
+    out["sn"] = cited.group, cited.notes
+    out["cl"] = _claims(table, cited)
+    return out
+
+
+def _dates(
+    start: tuple[np.ndarray, list[str]],
+    end: tuple[np.ndarray, list[str]],
+    events: np.ndarray,
+) -> dict[str, tuple[np.ndarray, list[Any]]]:
+    """``dl``, ``dp``, ``s0`` and ``s1``, once per distinct (start, end, event)."""
+    (start_codes, starts), (end_codes, ends) = start, end
+    first, group = _groups(start_codes, end_codes, events.astype(np.int64))
+    labels: dict[str, list[Any]] = {"dl": [], "dp": [], "s0": [], "s1": []}
+    for row in first.tolist():
+        props = {"start": starts[start_codes[row]]}
+        if end_codes[row] >= 0:
+            props["end"] = ends[end_codes[row]]
+        event = bool(events[row])
+        day0, day1, end_day = _span(props["start"], props.get("end"))
+        labels["dl"].append(dates_label(props, event))
+        labels["dp"].append(_precision_words(props["start"], props.get("end")))
+        labels["s0"].append(day0.isoformat())
+        labels["s1"].append(day1.isoformat() if end_day or event else None)
+    return {key: (group, values) for key, values in labels.items()}
+
+
+def _claims(table: pa.Table, cited: _Cited) -> tuple[np.ndarray, list[Any]]:
+    """``cl``, once per distinct (sources, claims): a claim names its source by url."""
+    claim_codes, claims = _codes(table.column("claims"))
+    if not claims:
+        return claim_codes, []
+    first, group = _groups(cited.group, claim_codes)
+    values: list[Any] = []
+    for row in first.tolist():
+        written = orjson.loads(claims[claim_codes[row]]) if claim_codes[row] >= 0 else None
+        by_url = cited.by_url[cited.group[row]]
+        values.append(
+            [[c["topic"], c["value"], _label(c.get("as_of")), by_url[c["source"]]] for c in written]
+            if written
+            else None
+        )
+    return group, values
+
+
+def _frame_pairs(
+    layer: Layer,
+    table: pa.Table,
+    plain: np.ndarray,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    events: np.ndarray,
+    features: list[dict[str, Any]],
+) -> list[Pair]:
+    """The (layer, feature) pairs geo/framing.py frames the view with, in row order.
+
+    A plain point's feature carries only what framing reads of it (its point, id, name, and
+    whether it is an event); of several plain points with the same name, place and event-ness
+    the first stands for all, since the frame and its edge marks cannot tell them apart."""
+    ids, names = table.column("id").to_pylist(), table.column("name").to_pylist()
+    kinds = table.column("kind").to_pylist()
+    name_codes, _ = _codes(
+        pc.if_else(pc.equal(table.column("name"), ""), None, table.column("name"))
+    )
+    rows = np.flatnonzero(plain)
+    label_codes = name_codes[rows]
+    id_codes = _codes(table.column("id").take(pa.array(rows)))[0]
+    # A row without a name is marked by its id: keep the two apart in one code.
+    label_codes = np.where(label_codes >= 0, label_codes * 2, id_codes * 2 + 1)
+    place = np.stack([xs, ys]).T.copy().view(np.int64).reshape(len(rows), 2)
+    key = np.column_stack([label_codes, place, events[rows]])
+    _keys, first = np.unique(key, axis=0, return_index=True)
+    kept = np.zeros(table.num_rows, dtype=bool)
+    kept[rows[first]] = True
+    kept |= ~plain
+    marked = {name: table.column(name).to_pylist() for name in EVENT_FIELDS}
+    point_of = dict(zip(rows.tolist(), zip(xs.tolist(), ys.tolist(), strict=True), strict=True))
+    others = iter(features)
+    pairs: list[Pair] = []
+    for row in np.flatnonzero(kept).tolist():
+        if not plain[row]:
+            pairs.append((layer, next(others)))
+            continue
+        props = {"id": ids[row], "name": names[row], "kind": kinds[row]}
+        props.update(
+            {name: marked[name][row] for name in EVENT_FIELDS if marked[name][row] is not None}
+        )
+        geometry = {"type": "Point", "coordinates": list(point_of[row])}
+        pairs.append((layer, {"type": "Feature", "geometry": geometry, "properties": props}))
+    return pairs
