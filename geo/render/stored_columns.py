@@ -16,6 +16,9 @@ caller takes the row path.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +94,31 @@ def stored_part(
     """The payload of a Parquet layer for ``view``, at most ``budget`` rows of it, with the
     cited works added to ``sources``/``source_index`` as the row path adds them; None (and
     nothing added) when it has no more than ``big_layer_points`` plain points to draw."""
+    with _collector_paused():
+        return _stored_part(layer, view, sources, source_index, budget, big_layer_points)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a while: it would walk the ever more dicts and lists
+    made here (none of them in a cycle) again and again, at 100,000 rows most of the time."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _stored_part(
+    layer: Layer,
+    view: View,
+    sources: list[dict[str, str]],
+    source_index: dict[tuple[str, ...], int],
+    budget: int,
+    big_layer_points: int,
+) -> StoredPart | None:
     where, params = where_clause(stored_filter(layer, view))
     table = layer.features.table.arrow(f"WHERE {where} ORDER BY file_row_number", params)
     total = table.num_rows
@@ -114,7 +142,7 @@ def stored_part(
         "y": [round(value, COORD_DECIMALS) for value in ys.tolist()],
     }
     for key, (codes, values) in _values(table, cited, events).items():
-        codes, values = _merge(codes[rows], values)
+        codes = codes[rows]
         if (codes >= 0).any():  # a key no plain point has is no column
             columns[key] = encode(codes, values)
     others = np.flatnonzero(~plain)
@@ -125,7 +153,7 @@ def stored_part(
         columns=columns,
         shown=table.num_rows,
         total=total,
-        pairs=_frame_pairs(layer, table, plain, xs, ys, events, features),
+        pairs=_frame_pairs(layer, table, plain, xs, ys, features),
     )
 
 
@@ -158,6 +186,8 @@ def encode(codes: np.ndarray, values: list[Any]) -> list[Any] | dict[str, list[A
 def _merge(codes: np.ndarray, values: list[Any]) -> tuple[np.ndarray, list[Any]]:
     """Codes into values without None and without two equal values (text is its own key, any
     other value its canonical JSON, as _encode_column keys them)."""
+    if all(type(value) is str for value in values) and len(set(values)) == len(values):
+        return codes, values  # a text column's own dictionary: distinct, without None
     index: dict[Any, int] = {}
     kept: list[Any] = []
     remap = np.full(len(values) + 1, -1, dtype=np.int64)
@@ -216,16 +246,33 @@ def _is_event(table: pa.Table, layer: Layer) -> np.ndarray:
     return events
 
 
+class _Interned:
+    """Distinct values in the order first met, and each one's number."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.index: dict[Any, int] = {}
+
+    def add(self, key: Any, value: Any) -> int:
+        number = self.index.get(key)
+        if number is None:
+            number = self.index[key] = len(self.values)
+            self.values.append(value)
+        return number
+
+
 @dataclass
 class _Cited:
-    """Each row's citations: a group per row, and per group the row path's ``src``, ``q``,
-    ``sn`` and the work number of each url (for claims)."""
+    """Each row's citations: per row its group (its sources text), and per group the number
+    of its ``src``, ``q`` and ``sn`` among their distinct values (-1 for none), and the work
+    number of each url (for claims)."""
 
     group: np.ndarray
-    refs: list[list[int]]
-    quotes: list[dict[str, str] | None]
-    notes: list[dict[str, str] | None]
+    refs: np.ndarray
+    quotes: np.ndarray
+    notes: np.ndarray
     by_url: list[dict[str, int]]
+    values: dict[str, list[Any]]
 
 
 def _cite(
@@ -237,53 +284,58 @@ def _cite(
     present = codes >= 0
     positions = np.flatnonzero(present)
     distinct, first = np.unique(codes[present], return_index=True)
-    cited = _Cited(np.where(present, codes, len(texts)), [], [], [], [])
-    for _ in range(len(texts) + 1):
-        cited.refs.append([])
-        cited.quotes.append(None)
-        cited.notes.append(None)
-        cited.by_url.append({})
+    # One more group, last, for a row without sources: no src, q or sn.
+    numbers = np.full((3, len(texts) + 1), -1, dtype=np.int64)
+    by_url: list[dict[str, int]] = [{} for _ in range(len(texts) + 1)]
+    interned = {key: _Interned() for key in ("src", "q", "sn")}
     for code in distinct[np.argsort(positions[first], kind="stable")].tolist():
         refs: list[int] = []
         quotes: dict[str, str] = {}
         notes: dict[str, str] = {}
-        by_url: dict[str, int] = {}
+        urls = by_url[code]
         for source in orjson.loads(texts[code]):
-            key = tuple(source.get(field) or "" for field in WORK_FIELDS)
-            if key not in source_index:
-                source_index[key] = len(sources)
+            get = source.get
+            key = tuple([get(field) or "" for field in WORK_FIELDS])
+            number = source_index.get(key)
+            if number is None:
+                number = source_index[key] = len(sources)
                 work = {
                     "title": source["title"],
                     "publisher": source["publisher"],
                     "url": source["url"],
-                    "published": _label(source.get("published")),
+                    "published": _label(get("published")),
                     "accessed": _label(source["accessed"]),
                 }
-                if source.get("archive_url"):
+                if get("archive_url"):
                     work["archive_url"] = source["archive_url"]
                 sources.append(work)
-            number = source_index[key]
-            by_url.setdefault(source["url"], number)
+            urls.setdefault(source["url"], number)
             if number not in refs:
                 refs.append(number)
-            if source.get("quote"):
+            if get("quote"):
                 quotes[str(number)] = source["quote"]
-            if source.get("note"):
+            if get("note"):  # one work cited twice with two notes keeps both
                 slot = str(number)
                 notes[slot] = (
                     f"{notes[slot]}; {source['note']}" if slot in notes else source["note"]
                 )
-        cited.refs[code] = refs
-        cited.quotes[code] = quotes or None
-        cited.notes[code] = notes or None
-        cited.by_url[code] = by_url
-    return cited
+        # Keyed as _encode_column keys them: two dicts with the same items are one value.
+        numbers[0, code] = interned["src"].add(tuple(refs), refs)
+        if quotes:
+            numbers[1, code] = interned["q"].add(tuple(sorted(quotes.items())), quotes)
+        if notes:
+            numbers[2, code] = interned["sn"].add(tuple(sorted(notes.items())), notes)
+    group = np.where(present, codes, len(texts))
+    refs_of, quotes_of, notes_of = (numbers[n][group] for n in range(3))
+    values = {key: table.values for key, table in interned.items()}
+    return _Cited(group, refs_of, quotes_of, notes_of, by_url, values)
 
 
 def _values(
     table: pa.Table, cited: _Cited, events: np.ndarray
 ) -> dict[str, tuple[np.ndarray, list[Any]]]:
-    """Every feature key of the row path but ``g`` and ``or``, as (code per row, values)."""
+    """Every feature key of the row path but ``g`` and ``or``, as (code per row, values), the
+    values as :func:`_merge` leaves them."""
     out: dict[str, tuple[np.ndarray, list[Any]]] = {}
     texts = {name: _codes(table.column(name)) for name in ("start", "end", "kind", "country")}
     for key, name in REQUIRED_TEXT.items():
@@ -301,10 +353,11 @@ def _values(
     unit_codes, units = _codes(table.column("units"))
     out["u"] = unit_codes, [orjson.loads(text) or None for text in units]
     out.update(_dates(texts["start"], texts["end"], events))
-    out["src"] = cited.group, cited.refs
-    out["q"] = cited.group, cited.quotes
-    out["sn"] = cited.group, cited.notes
-    out["cl"] = _claims(table, cited)
+    out = {key: _merge(*column) for key, column in out.items()}
+    out["src"] = cited.refs, cited.values["src"]  # distinct already
+    out["q"] = cited.quotes, cited.values["q"]
+    out["sn"] = cited.notes, cited.values["sn"]
+    out["cl"] = _merge(*_claims(table, cited))
     return out
 
 
@@ -354,42 +407,26 @@ def _frame_pairs(
     plain: np.ndarray,
     xs: np.ndarray,
     ys: np.ndarray,
-    events: np.ndarray,
     features: list[dict[str, Any]],
 ) -> list[Pair]:
-    """The (layer, feature) pairs geo/framing.py frames the view with, in row order.
-
-    A plain point's feature carries only what framing reads of it (its point, id, name, and
-    whether it is an event); of several plain points with the same name, place and event-ness
-    the first stands for all, since the frame and its edge marks cannot tell them apart."""
-    ids, names = table.column("id").to_pylist(), table.column("name").to_pylist()
-    kinds = table.column("kind").to_pylist()
-    name_codes, _ = _codes(
-        pc.if_else(pc.equal(table.column("name"), ""), None, table.column("name"))
-    )
+    """The (layer, feature) pairs geo/framing.py frames the view with, one per row, in row
+    order. A plain point's feature carries only what framing reads of it: its point, id, name,
+    and what makes it an event (its kind and the fields only events carry, unless its layer's
+    group says so)."""
     rows = np.flatnonzero(plain)
-    label_codes = name_codes[rows]
-    id_codes = _codes(table.column("id").take(pa.array(rows)))[0]
-    # A row without a name is marked by its id: keep the two apart in one code.
-    label_codes = np.where(label_codes >= 0, label_codes * 2, id_codes * 2 + 1)
-    place = np.stack([xs, ys]).T.copy().view(np.int64).reshape(len(rows), 2)
-    key = np.column_stack([label_codes, place, events[rows]])
-    _keys, first = np.unique(key, axis=0, return_index=True)
-    kept = np.zeros(table.num_rows, dtype=bool)
-    kept[rows[first]] = True
-    kept |= ~plain
-    marked = {name: table.column(name).to_pylist() for name in EVENT_FIELDS}
-    point_of = dict(zip(rows.tolist(), zip(xs.tolist(), ys.tolist(), strict=True), strict=True))
-    others = iter(features)
-    pairs: list[Pair] = []
-    for row in np.flatnonzero(kept).tolist():
-        if not plain[row]:
-            pairs.append((layer, next(others)))
-            continue
-        props = {"id": ids[row], "name": names[row], "kind": kinds[row]}
-        props.update(
-            {name: marked[name][row] for name in EVENT_FIELDS if marked[name][row] is not None}
-        )
-        geometry = {"type": "Point", "coordinates": list(point_of[row])}
-        pairs.append((layer, {"type": "Feature", "geometry": geometry, "properties": props}))
-    return pairs
+    points = table if len(rows) == table.num_rows else table.take(pa.array(rows))
+    names = ["id", "name", "kind"]
+    marks = () if layer.group == "events" else EVENT_FIELDS
+    columns = [points.column(name).to_pylist() for name in (*names, *marks)]
+    made: list[Pair] = []
+    for x, y, ident, name, kind, *marked in zip(xs.tolist(), ys.tolist(), *columns, strict=True):
+        props = {"id": ident, "name": name, "kind": kind}
+        for field, value in zip(marks, marked, strict=True):
+            if value is not None:
+                props[field] = value
+        geometry = {"type": "Point", "coordinates": [x, y]}
+        made.append((layer, {"type": "Feature", "geometry": geometry, "properties": props}))
+    if not features:
+        return made
+    drawn, others = iter(made), iter(features)
+    return [next(drawn) if is_plain else (layer, next(others)) for is_plain in plain.tolist()]
