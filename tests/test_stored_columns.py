@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,7 @@ def _row(rng: random.Random, n: int, events: bool) -> dict[str, Any]:
     if rng.random() < 0.1:
         props["units"] = rng.choice([["Unit 1"], ["Unit 1", "Unit 2"]])
     sources = []
-    if rng.random() < 0.6:
+    if events and rng.random() < 0.6:  # a dataset row: its own note (the sites share theirs)
         sources.append({**DATASET, "note": f"Source text of row {n}"})
     for page in rng.sample(PAGES, rng.randint(0, 3)):
         source = dict(page)
@@ -225,3 +226,57 @@ def test_a_comparison_keeps_the_row_path(catalog, monkeypatch):
     # Changes in the Parquet layers, whose features then carry "ch".
     assert any(change["i"].startswith("row-") for change in fast["changes"])
     assert fast == _row_path(catalog, view, monkeypatch, big_layer_points=BIG)
+
+
+def _as_codes(values: list[Any]) -> tuple[Any, list[Any]]:
+    """Values as (code per row, distinct values) the way a column's dictionary gives them."""
+    import numpy as np
+
+    index: dict[str, int] = {}
+    table: list[Any] = []
+    codes = []
+    for value in values:
+        key = json.dumps(value)
+        if key not in index:
+            index[key] = len(table)
+            table.append(value)
+        codes.append(index[key])
+    return np.array(codes, dtype=np.int64), table
+
+
+def _columns(seed: int) -> list[list[Any]]:
+    rng = random.Random(seed)
+    n = 45_000
+    return [
+        [rng.choice(["a", "b", None]) for _ in range(n)],
+        [f"v{i}" for i in range(n)],  # all distinct: plain
+        [f"v{i // 3}" if i < 30_000 else "x" for i in range(n)],  # a third distinct
+        [f"v{i // 2}" if rng.random() < 0.9 else None for i in range(n)],  # about half
+        [f"v{i // 2 + (i > 20_000)}" for i in range(n)],  # past 20,000 rows, over half
+        [None] * 10 + ["only"],
+        [[1], [0, 2], None, [1], {"1": "q", "0": "r"}, {"0": "r", "1": "q"}, "[1]"] * 9,
+        [None, "x", "y", "z"],  # three distinct of three: the half-limit
+        [f"d{i}" if i < 10_000 else "x" for i in range(n)],  # distinct early, then one value
+        [f"v{i // 2}" if i < 20_000 else f"w{i}" if i < 23_000 else "x" for i in range(n)],
+    ]
+
+
+@pytest.mark.parametrize("column", range(10))
+def test_encode_decides_as_encode_column_does(column):
+    from geo.render.payload import _encode_column
+
+    values = _columns(7)[column]
+    codes, table = _as_codes(values)
+    merged = stored_columns._merge(codes, table)
+    assert stored_columns.encode(*merged) == _encode_column(values)
+
+
+def test_columns_begin_one_point_past_big_layer_points(catalog, monkeypatch):
+    view = View(layers=("c-sites",))
+    whole = _row_path(catalog, view, monkeypatch, big_layer_points=10**9)
+    [layer] = whole["layers"]
+    points = sum(f["g"]["type"] == "Point" and "or" not in f for f in layer["features"])
+    for big in (points - 1, points):
+        fast = build_payload(catalog, view, big_layer_points=big)
+        assert ("columns" in fast["layers"][0]) == (big < points)
+        assert fast == _row_path(catalog, view, monkeypatch, big_layer_points=big)
