@@ -131,10 +131,27 @@ def _row(rng: random.Random, n: int, events: bool) -> dict[str, Any]:
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
 
-def _layer(folder: Path, name: str, group: str, rows: int, seed: int) -> None:
+def _dataset_row(rng: random.Random, n: int, events: bool) -> dict[str, Any]:
+    """A row as an import makes it: one dataset source with the row's own note (a few share
+    one) and sometimes a quote, now and then a page cited beside it without either."""
+    row = _row(rng, n, events)
+    row["properties"]["id"] = f"row-d-{n}"
+    source = {**DATASET, "note": f"Source text of row {n}" if n % 4 else "Shared source text"}
+    if rng.random() < 0.5:
+        source["quote"] = f"Row {n % 9} says «so»"
+    row["properties"]["sources"] = [source] + ([dict(PAGES[n % 3])] if n % 5 == 0 else [])
+    if n % 11 == 0:  # the same work cited twice, the second time bare
+        row["properties"]["sources"].append(dict(DATASET))
+    row["properties"].pop("claims", None)
+    if n % 13 == 0:
+        row["properties"]["claims"] = [{"topic": "t", "value": "v", "source": DATASET["url"]}]
+    return row
+
+
+def _layer(folder: Path, name: str, group: str, rows: int, seed: int, make=_row) -> None:
     rng = random.Random(seed)
     doc = layer_doc(
-        *[_row(rng, n, group == "events") for n in range(rows)], group=group, layer_id=name
+        *[make(rng, n, group == "events") for n in range(rows)], group=group, layer_id=name
     )
     write_parquet(
         Layer(folder / f"{name}.parquet", doc["layer"], doc["features"]), folder / f"{name}.parquet"
@@ -143,13 +160,14 @@ def _layer(folder: Path, name: str, group: str, rows: int, seed: int) -> None:
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
-    """An events layer and a sites layer in Parquet, and a small GeoJSON layer between them."""
+    """Three Parquet layers (events, sites, an imported dataset) and a small GeoJSON one."""
     folder = tmp_path_factory.mktemp("stored")
     _layer(folder, "a-events", "events", 600, 1)
     rng = random.Random(3)
     small = layer_doc(*[_row(rng, n, False) for n in range(1000, 1006)], layer_id="b-small")
     write_doc(folder / "b-small.geojson", small)
     _layer(folder, "c-sites", "regional-actors", 500, 2)
+    _layer(folder, "d-dataset", "events", 700, 4, _dataset_row)
     loaded = load_catalog(folder, TODAY)
     assert not loaded.messages, loaded.messages
     return loaded
@@ -195,7 +213,7 @@ def test_the_arrow_path_is_taken_and_sends_columns(catalog, monkeypatch):
 
     monkeypatch.setattr(stored_columns, "stored_part", spy)
     payload = build_payload(catalog, View(), big_layer_points=BIG)
-    assert [part is not None for part in calls] == [True, True]
+    assert [part is not None for part in calls] == [True, True, True]
     [events] = [layer for layer in payload["layers"] if layer["id"] == "a-events"]
     # Both encodings occur: a dictionary for few values, plain arrays for mostly distinct ones.
     assert isinstance(events["columns"]["k"], dict) and isinstance(events["columns"]["i"], list)
@@ -280,3 +298,17 @@ def test_columns_begin_one_point_past_big_layer_points(catalog, monkeypatch):
         fast = build_payload(catalog, view, big_layer_points=big)
         assert ("columns" in fast["layers"][0]) == (big < points)
         assert fast == _row_path(catalog, view, monkeypatch, big_layer_points=big)
+
+
+def test_a_dataset_layer_takes_the_columnar_citations(catalog, monkeypatch):
+    taken = []
+    real = stored_columns._cite_columns
+
+    def spy(*args: Any) -> Any:
+        cited = real(*args)
+        taken.append(cited is not None)
+        return cited
+
+    monkeypatch.setattr(stored_columns, "_cite_columns", spy)
+    build_payload(catalog, View(layers=("d-dataset", "a-events")), big_layer_points=BIG)
+    assert taken == [False, True]  # a-events cites two quotes in a row; d-dataset never

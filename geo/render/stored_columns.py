@@ -17,7 +17,7 @@ caller takes the row path.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +68,12 @@ OPTIONAL_TEXT = {
 }
 
 Pair = tuple[Layer, dict[str, Any]]
+# Each row's sources as DuckDB parses them: a list of structs of these fields, null if absent.
+SOURCE_FIELDS = (*WORK_FIELDS, "quote", "note")
+CITED = "posture_cited"
+CITED_SQL = "from_json(\"sources\", '{}')".format(
+    orjson.dumps([dict.fromkeys(SOURCE_FIELDS, "VARCHAR")]).decode()
+)
 
 
 @dataclass
@@ -120,7 +126,9 @@ def _stored_part(
     big_layer_points: int,
 ) -> StoredPart | None:
     where, params = where_clause(stored_filter(layer, view))
-    table = layer.features.table.arrow(f"WHERE {where} ORDER BY file_row_number", params)
+    table = layer.features.table.arrow(
+        f"WHERE {where} ORDER BY file_row_number", params, f"*, {CITED_SQL} AS {CITED}"
+    )
     total = table.num_rows
     table = table.slice(0, min(budget, total))
     geometry = table.column(GEOMETRY).combine_chunks()
@@ -263,23 +271,128 @@ class _Interned:
 
 @dataclass
 class _Cited:
-    """Each row's citations: per row its group (its sources text), and per group the number
-    of its ``src``, ``q`` and ``sn`` among their distinct values (-1 for none), and the work
-    number of each url (for claims)."""
+    """Each row's citations: the number of its ``src``, ``q`` and ``sn`` among their distinct
+    ``values`` (-1 for none), and, for claims, its group (rows of one sources text) and the work
+    number of each url it cites (``urls(row)``)."""
 
     group: np.ndarray
     refs: np.ndarray
     quotes: np.ndarray
     notes: np.ndarray
-    by_url: list[dict[str, int]]
+    urls: Callable[[int], dict[str, int]]
     values: dict[str, list[Any]]
+
+
+def _register(
+    source: dict[str, Any], sources: list[dict[str, str]], source_index: dict[tuple[str, ...], int]
+) -> int:
+    """The work's number in ``sources``, added there if new, as ``_feature`` does it."""
+    key = tuple([source.get(field) or "" for field in WORK_FIELDS])
+    number = source_index.get(key)
+    if number is None:
+        number = source_index[key] = len(sources)
+        work = {
+            "title": source["title"],
+            "publisher": source["publisher"],
+            "url": source["url"],
+            "published": _label(source.get("published")),
+            "accessed": _label(source["accessed"]),
+        }
+        if source.get("archive_url"):
+            work["archive_url"] = source["archive_url"]
+        sources.append(work)
+    return number
 
 
 def _cite(
     table: pa.Table, sources: list[dict[str, str]], source_index: dict[tuple[str, ...], int]
 ) -> _Cited:
-    """Every row's sources, each distinct list once, in the order of its first row: so a work
-    gets the number the row path would give it (see ``_feature`` in payload.py)."""
+    """Every row's citations, with each work numbered as the row path numbers it: by the
+    columns when no row has two quotes or two notes (an imported dataset), else row by row."""
+    return _cite_columns(table, sources, source_index) or _cite_rows(table, sources, source_index)
+
+
+def _cite_columns(
+    table: pa.Table, sources: list[dict[str, str]], source_index: dict[tuple[str, ...], int]
+) -> _Cited | None:
+    """:func:`_cite` from the sources DuckDB parsed (the ``CITED`` column), or None (and
+    nothing registered) when a row has two quotes or two notes."""
+    cited = table.column(CITED).combine_chunks()
+    entries = pc.list_flatten(cited)
+    if not len(entries) or cited.null_count:
+        return None
+    parent = pc.list_parent_indices(cited).to_numpy().astype(np.int64)
+    fields = {entries.type.field(n).name: column for n, column in enumerate(entries.flatten())}
+    given = {
+        name: pc.and_(pc.is_valid(fields[name]), pc.not_equal(fields[name], ""))
+        .fill_null(False)
+        .to_numpy(zero_copy_only=False)
+        .astype(bool)
+        for name in ("quote", "note")
+    }
+    if any(np.bincount(parent[mask]).max(initial=0) > 1 for mask in given.values()):
+        return None
+    # A work is its six fields, an empty one the same as a missing one.
+    work = np.zeros(len(entries), dtype=np.int64)
+    for name in WORK_FIELDS:
+        codes, _ = _codes(pc.fill_null(fields[name], ""))
+        work = np.unique(work * (int(codes.max()) + 1) + codes, return_inverse=True)[1]
+        work = work.reshape(-1)
+    _works, first = np.unique(work, return_index=True)
+    number_of = np.zeros(len(first), dtype=np.int64)
+    for distinct in np.argsort(first, kind="stable").tolist():  # in the order first cited
+        entry = int(first[distinct])
+        source = {name: fields[name][entry].as_py() for name in WORK_FIELDS}
+        number_of[distinct] = _register(source, sources, source_index)
+    numbers = number_of[work]
+    # src: each work once per row, in the order the row cites it.
+    rows = table.num_rows
+    _pairs, once = np.unique(parent * (len(sources) + 1) + numbers, return_index=True)
+    once = np.sort(once)
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(parent[once], minlength=rows))])
+    lists = pa.ListArray.from_arrays(
+        pa.array(offsets, type=pa.int32()), pa.array(numbers[once]).cast(pa.string())
+    )
+    ref_codes, ref_texts = _codes(pc.binary_join(lists, ","))
+    refs = [[int(n) for n in text.split(",")] if text else [] for text in ref_texts]
+    values: dict[str, list[Any]] = {"src": refs}
+    per_row: dict[str, np.ndarray] = {}
+    for key, name in (("q", "quote"), ("sn", "note")):
+        mask = given[name]
+        text_codes, texts = _codes(fields[name].filter(pa.array(mask)))
+        _keys, first, group = np.unique(
+            numbers[mask] * (len(texts) + 1) + text_codes, return_index=True, return_inverse=True
+        )
+        chosen = numbers[mask][first].tolist()
+        values[key] = [
+            {str(n): texts[c]} for n, c in zip(chosen, text_codes[first].tolist(), strict=True)
+        ]
+        per_row[key] = np.full(rows, -1, dtype=np.int64)
+        per_row[key][parent[mask]] = group.reshape(-1)
+    urls = fields["url"]
+    starts = offsets_of(cited)
+
+    def urls_of(row: int) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for entry in range(starts[row], starts[row + 1]):
+            found.setdefault(urls[entry].as_py(), int(numbers[entry]))
+        return found
+
+    group_codes, _ = _codes(table.column("sources"))
+    return _Cited(group_codes, ref_codes, per_row["q"], per_row["sn"], urls_of, values)
+
+
+def offsets_of(lists: pa.ListArray) -> list[int]:
+    """Where each row's entries begin in the flattened list (and where the last ends)."""
+    offsets = lists.offsets.to_numpy().astype(np.int64)
+    return (offsets - offsets[0]).tolist()
+
+
+def _cite_rows(
+    table: pa.Table, sources: list[dict[str, str]], source_index: dict[tuple[str, ...], int]
+) -> _Cited:
+    """:func:`_cite` row by row: each distinct sources text once, in the order of its first row,
+    so that a work gets the number the row path would give it (see ``_feature``)."""
     codes, texts = _codes(table.column("sources"))
     present = codes >= 0
     positions = np.flatnonzero(present)
@@ -294,27 +407,13 @@ def _cite(
         notes: dict[str, str] = {}
         urls = by_url[code]
         for source in orjson.loads(texts[code]):
-            get = source.get
-            key = tuple([get(field) or "" for field in WORK_FIELDS])
-            number = source_index.get(key)
-            if number is None:
-                number = source_index[key] = len(sources)
-                work = {
-                    "title": source["title"],
-                    "publisher": source["publisher"],
-                    "url": source["url"],
-                    "published": _label(get("published")),
-                    "accessed": _label(source["accessed"]),
-                }
-                if get("archive_url"):
-                    work["archive_url"] = source["archive_url"]
-                sources.append(work)
+            number = _register(source, sources, source_index)
             urls.setdefault(source["url"], number)
             if number not in refs:
                 refs.append(number)
-            if get("quote"):
+            if source.get("quote"):
                 quotes[str(number)] = source["quote"]
-            if get("note"):  # one work cited twice with two notes keeps both
+            if source.get("note"):  # one work cited twice with two notes keeps both
                 slot = str(number)
                 notes[slot] = (
                     f"{notes[slot]}; {source['note']}" if slot in notes else source["note"]
@@ -328,7 +427,7 @@ def _cite(
     group = np.where(present, codes, len(texts))
     refs_of, quotes_of, notes_of = (numbers[n][group] for n in range(3))
     values = {key: table.values for key, table in interned.items()}
-    return _Cited(group, refs_of, quotes_of, notes_of, by_url, values)
+    return _Cited(group, refs_of, quotes_of, notes_of, lambda row: by_url[group[row]], values)
 
 
 def _values(
@@ -392,7 +491,7 @@ def _claims(table: pa.Table, cited: _Cited) -> tuple[np.ndarray, list[Any]]:
     values: list[Any] = []
     for row in first.tolist():
         written = orjson.loads(claims[claim_codes[row]]) if claim_codes[row] >= 0 else None
-        by_url = cited.by_url[cited.group[row]]
+        by_url = cited.urls(row)
         values.append(
             [[c["topic"], c["value"], _label(c.get("as_of")), by_url[c["source"]]] for c in written]
             if written
