@@ -142,9 +142,20 @@ def _dataset_row(rng: random.Random, n: int, events: bool) -> dict[str, Any]:
     row["properties"]["sources"] = [source] + ([dict(PAGES[n % 3])] if n % 5 == 0 else [])
     if n % 11 == 0:  # the same work cited twice, the second time bare
         row["properties"]["sources"].append(dict(DATASET))
+    if n % 7 == 0:  # the dataset read on another day: another work
+        row["properties"]["sources"].append({**DATASET, "accessed": "2026-11-30"})
     row["properties"].pop("claims", None)
     if n % 13 == 0:
         row["properties"]["claims"] = [{"topic": "t", "value": "v", "source": DATASET["url"]}]
+    return row
+
+
+def _two_quotes_row(rng: random.Random, n: int, events: bool) -> dict[str, Any]:
+    """A dataset row that now and then quotes a page as well: two quotes in one row."""
+    row = _dataset_row(rng, n, events)
+    row["properties"]["id"] = f"row-q-{n}"
+    if n % 17 == 0:
+        row["properties"]["sources"].append({**PAGES[1], "quote": "A second quote"})
     return row
 
 
@@ -168,6 +179,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     write_doc(folder / "b-small.geojson", small)
     _layer(folder, "c-sites", "regional-actors", 500, 2)
     _layer(folder, "d-dataset", "events", 700, 4, _dataset_row)
+    _layer(folder, "e-quoted", "events", 300, 5, _two_quotes_row)
     loaded = load_catalog(folder, TODAY)
     assert not loaded.messages, loaded.messages
     return loaded
@@ -191,6 +203,9 @@ VIEWS = [
     View(query="ereigniß"),
     View(query="ĵurnalo"),
     View(layers=("c-sites",)),
+    View(layers=("d-dataset",)),
+    View(layers=("d-dataset",), window_from="2024-01-01"),
+    View(layers=("e-quoted", "d-dataset")),
     View(extent=(30.0, 25.0, 50.0, 40.0)),
 ]
 
@@ -213,7 +228,7 @@ def test_the_arrow_path_is_taken_and_sends_columns(catalog, monkeypatch):
 
     monkeypatch.setattr(stored_columns, "stored_part", spy)
     payload = build_payload(catalog, View(), big_layer_points=BIG)
-    assert [part is not None for part in calls] == [True, True, True]
+    assert [part is not None for part in calls] == [True, True, True, True]
     [events] = [layer for layer in payload["layers"] if layer["id"] == "a-events"]
     # Both encodings occur: a dictionary for few values, plain arrays for mostly distinct ones.
     assert isinstance(events["columns"]["k"], dict) and isinstance(events["columns"]["i"], list)
