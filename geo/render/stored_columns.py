@@ -20,6 +20,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -211,8 +212,10 @@ def _merge(codes: np.ndarray, values: list[Any]) -> tuple[np.ndarray, list[Any]]
 
 
 def _plain(codes: np.ndarray, values: list[Any]) -> list[Any]:
-    lookup = [*values, None]
-    return [lookup[n] for n in codes.tolist()]
+    """Each row's value (None for none)."""
+    if len(codes) < 2:  # itemgetter of one index gives the item, not a tuple
+        return [[*values, None][n] for n in codes.tolist()]
+    return list(itemgetter(*codes.tolist())([*values, None]))
 
 
 def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[Any]]:
@@ -378,8 +381,8 @@ def _cite_columns(
             found.setdefault(urls[entry].as_py(), int(numbers[entry]))
         return found
 
-    group_codes, _ = _codes(table.column("sources"))
-    return _Cited(group_codes, ref_codes, per_row["q"], per_row["sn"], urls_of, values)
+    # A claim's source is looked up in its own row's (dataset rows seldom carry claims).
+    return _Cited(np.arange(rows), ref_codes, per_row["q"], per_row["sn"], urls_of, values)
 
 
 def offsets_of(lists: pa.ListArray) -> list[int]:
@@ -487,17 +490,20 @@ def _claims(table: pa.Table, cited: _Cited) -> tuple[np.ndarray, list[Any]]:
     claim_codes, claims = _codes(table.column("claims"))
     if not claims:
         return claim_codes, []
-    first, group = _groups(cited.group, claim_codes)
+    rows = np.flatnonzero(claim_codes >= 0)
+    first, group = _groups(cited.group[rows], claim_codes[rows])
     values: list[Any] = []
-    for row in first.tolist():
-        written = orjson.loads(claims[claim_codes[row]]) if claim_codes[row] >= 0 else None
+    for row in rows[first].tolist():
+        written = orjson.loads(claims[claim_codes[row]])
         by_url = cited.urls(row)
         values.append(
             [[c["topic"], c["value"], _label(c.get("as_of")), by_url[c["source"]]] for c in written]
             if written
             else None
         )
-    return group, values
+    codes = np.full(len(claim_codes), -1, dtype=np.int64)
+    codes[rows] = group
+    return codes, values
 
 
 def _frame_pairs(
