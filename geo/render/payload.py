@@ -105,6 +105,31 @@ def build_payload(
     changes = view_changes(catalog, view)
     change_of = {change.id: change.kind for change in changes}
     for layer in catalog.visible_layers(view):
+        if is_stored(layer) and not changes:  # a Parquet layer: its columns from Arrow
+            from geo.render.stored_columns import stored_part
+
+            budget = max(max_drawn - count, 0)
+            part = stored_part(layer, view, sources, source_index, budget, big_layer_points)
+            if part is not None:
+                style = layer.meta.get("style", {})
+                layers.append(
+                    {
+                        "id": layer.id,
+                        "title": layer.title,
+                        "group": layer.group,
+                        "color": style.get("color", DEFAULT_COLOR),
+                        "marker": style.get("marker", "circle"),
+                        "fillOpacity": style.get("fill_opacity", 0.3),
+                        "shown": part.shown,
+                        "total": part.total,
+                        "features": part.features,
+                        "columns": part.columns,
+                    }
+                )
+                pairs += part.pairs
+                count += part.shown
+                total += part.total
+                continue
         matching = view_features(layer, view)
         if changes:  # what closed is drawn too, though it is gone at B
             ids = {f["properties"]["id"] for f in matching}
