@@ -327,3 +327,19 @@ def test_a_dataset_layer_takes_the_columnar_citations(catalog, monkeypatch):
     monkeypatch.setattr(stored_columns, "_cite_columns", spy)
     build_payload(catalog, View(layers=("d-dataset", "a-events")), big_layer_points=BIG)
     assert taken == [False, True]  # a-events cites two quotes in a row; d-dataset never
+
+
+def test_a_file_of_many_row_groups_keeps_its_order_under_a_cap(tmp_path, monkeypatch):
+    """DuckDB reads the row groups in parallel; the rows drawn, and those a cap keeps, are
+    still the first ones in file order, as the row path (which sorts) has them."""
+    import pyarrow.parquet as pq
+
+    _layer(tmp_path, "a-events", "events", 1_500, 7)
+    path = tmp_path / "a-events.parquet"
+    pq.write_table(pq.read_table(path), path, row_group_size=37)
+    assert pq.ParquetFile(path).metadata.num_row_groups > 30
+    split = load_catalog(tmp_path, TODAY)
+    assert not split.messages, split.messages
+    for cap in (10_000, 700):
+        fast = build_payload(split, View(), max_drawn=cap, big_layer_points=BIG)
+        assert fast == _row_path(split, View(), monkeypatch, max_drawn=cap, big_layer_points=BIG)

@@ -126,12 +126,17 @@ def _stored_part(
     budget: int,
     big_layer_points: int,
 ) -> StoredPart | None:
-    where, params = where_clause(stored_filter(layer, view))
+    spec = stored_filter(layer, view)
+    where, params = where_clause(spec)
+    # Counted apart and cut in SQL, so that past the cap the rows not drawn are not parsed.
+    # No ORDER BY: DuckDB keeps a scan's file order (its preserve_insertion_order setting, on
+    # by default), and sorting a million rows' columns cost 6 of 8 s at 1,000,000 rows.
+    total = layer.features.table.count(spec)
     table = layer.features.table.arrow(
-        f"WHERE {where} ORDER BY file_row_number", params, f"*, {CITED_SQL} AS {CITED}"
+        f"WHERE {where} LIMIT {max(0, min(budget, total))}",
+        params,
+        f"*, {CITED_SQL} AS {CITED}",
     )
-    total = table.num_rows
-    table = table.slice(0, min(budget, total))
     geometry = table.column(GEOMETRY).combine_chunks()
     if isinstance(geometry, pa.ExtensionArray):
         geometry = geometry.storage
