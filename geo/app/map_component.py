@@ -36,7 +36,6 @@ ASKED_KEY = "_posture_map_asked"
 # The payloads built last, by key, for every session of this server.
 KEPT_PAYLOADS = 2
 _BUILT: dict[str, dict[str, Any]] = {}
-_SPLIT: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
 _BUILT_LOCK = threading.Lock()
 
 
@@ -66,7 +65,7 @@ def posture_map(
     ss = st.session_state
     current = payload_key(catalog, view)
     send = ss.get(SENT_KEY) != current
-    drawn, details = _parts(current, payload)
+    drawn, details = split_details(payload)  # cheap: it regroups columns, copies none
     if send and drawn["view"] is None:
         drawn = {**drawn, "view": APP_DEFAULT_VIEW}
     value = _component(
@@ -89,20 +88,6 @@ def posture_map(
         del ss[SENT_KEY]
         st.rerun()
     return value
-
-
-def _parts(key: str, payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What the map draws from, sent whole, and the big layers' long text, sent a row at a
-    time (geo/render/details.py); split once per payload."""
-    with _BUILT_LOCK:
-        parts = _SPLIT.get(key)
-    if parts is None or parts[0] is not payload:
-        parts = (payload, *split_details(payload))
-        with _BUILT_LOCK:
-            _SPLIT[key] = parts
-            while len(_SPLIT) > KEPT_PAYLOADS:
-                _SPLIT.pop(next(iter(_SPLIT)))
-    return parts[1], parts[2]
 
 
 def view_payload(catalog: Catalog, view: View) -> dict[str, Any]:

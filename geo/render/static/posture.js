@@ -229,7 +229,7 @@
 
   function readData(element) {
     if (element.type === 'application/json') {
-      return Promise.resolve(JSON.parse(element.textContent));
+      return new Promise(function (done) { done(JSON.parse(element.textContent)); });
     }
     var binary = atob(element.textContent);
     var bytes = new Uint8Array(binary.length);
