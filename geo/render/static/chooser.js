@@ -166,9 +166,13 @@
     if (!pm.legendBody) { return; }
     var details = el('details', 'posture-reach');
     var summary = el('summary', null, 'Features in view');
-    // Filled on the click (or Enter) itself as well: 'toggle' fires a task later, and a
-    // keyboard user's next Tab would skip buttons not yet there.
-    summary.addEventListener('click', function () { if (!details.open) { fillList(pm); } });
+    // Filled on the click (or Enter) itself: 'toggle' fires a task later, and a keyboard
+    // user's next Tab would skip buttons not yet there. That 'toggle' then leaves the list as
+    // it is, so the button the Tab reached is not replaced under the focus.
+    var filledOnClick = false;
+    summary.addEventListener('click', function () {
+      if (!details.open) { fillList(pm); filledOnClick = true; }
+    });
     details.appendChild(summary);
     var list = el('ul');
     details.appendChild(list);
@@ -176,7 +180,10 @@
     details.appendChild(more);
     pm.legendBody.appendChild(details);
     pm.reach = { details: details, summary: summary, list: list, more: more, opener: null };
-    details.addEventListener('toggle', function () { if (details.open) { fillList(pm); } });
+    details.addEventListener('toggle', function () {
+      if (details.open && !filledOnClick) { fillList(pm); }
+      filledOnClick = false;
+    });
     fillList(pm);
   }
 
