@@ -111,21 +111,8 @@ def build_payload(
             budget = max(max_drawn - count, 0)
             part = stored_part(layer, view, sources, source_index, budget, big_layer_points)
             if part is not None:
-                style = layer.meta.get("style", {})
-                layers.append(
-                    {
-                        "id": layer.id,
-                        "title": layer.title,
-                        "group": layer.group,
-                        "color": style.get("color", DEFAULT_COLOR),
-                        "marker": style.get("marker", "circle"),
-                        "fillOpacity": style.get("fill_opacity", 0.3),
-                        "shown": part.shown,
-                        "total": part.total,
-                        "features": part.features,
-                        "columns": part.columns,
-                    }
-                )
+                entry = _layer_entry(layer, part.shown, part.total, part.features)
+                layers.append({**entry, "columns": part.columns})
                 pairs += part.pairs
                 count += part.shown
                 total += part.total
@@ -142,18 +129,7 @@ def build_payload(
                 features[-1]["ch"] = change_of[feature["properties"]["id"]]
             pairs.append((layer, feature))
         points = [f for f in features if _is_plain_point(f)]
-        style = layer.meta.get("style", {})
-        entry: dict[str, Any] = {
-            "id": layer.id,
-            "title": layer.title,
-            "group": layer.group,
-            "color": style.get("color", DEFAULT_COLOR),
-            "marker": style.get("marker", "circle"),
-            "fillOpacity": style.get("fill_opacity", 0.3),
-            "shown": len(features),
-            "total": len(matching),
-            "features": features,
-        }
+        entry = _layer_entry(layer, len(features), len(matching), features)
         if len(points) > big_layer_points:
             entry["features"] = [f for f in features if not _is_plain_point(f)]
             entry["columns"] = encode_columns(points)
@@ -222,6 +198,24 @@ def _time(catalog: Catalog, view: View) -> dict[str, Any]:
 def shown_label(count: int, total: int) -> str:
     """'150,000 of 1,000,000 shown'."""
     return f"{count:,} of {total:,} shown"
+
+
+def _layer_entry(
+    layer: Layer, shown: int, total: int, features: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A layer's entry in the payload: its title, group and style, counts and features."""
+    style = layer.meta.get("style", {})
+    return {
+        "id": layer.id,
+        "title": layer.title,
+        "group": layer.group,
+        "color": style.get("color", DEFAULT_COLOR),
+        "marker": style.get("marker", "circle"),
+        "fillOpacity": style.get("fill_opacity", 0.3),
+        "shown": shown,
+        "total": total,
+        "features": features,
+    }
 
 
 def view_features(layer: Layer, view: View) -> list[dict[str, Any]]:
