@@ -201,10 +201,18 @@
           return;
         }
         pm.map.closePopup();
-        var reach = pm.reach;
-        var opener = reach && reach.opener && reach.list.querySelector(
-          'button[data-feature-id="' + CSS.escape(reach.opener) + '"]');
-        if (opener) { opener.focus(); }
+        var back = function () {
+          var reach = pm.reach;
+          var opener = reach && reach.opener && reach.list.querySelector(
+            'button[data-feature-id="' + CSS.escape(reach.opener) + '"]');
+          if (opener && document.activeElement !== opener) { opener.focus(); }
+        };
+        back();
+        // Once more on the next frame: a pan still running when the popup closed ends with
+        // the list rebuilt, and the focus must not be left on a button that is gone.
+        requestAnimationFrame(function () {
+          if (!document.activeElement || document.activeElement === document.body) { back(); }
+        });
       });
     },
     afterShow: function (pm) { addList(pm); },
