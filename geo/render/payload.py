@@ -319,6 +319,22 @@ def caption(view: View) -> str:
     return f"{posture}; {events}"
 
 
+# A feature's optional text, by payload key: sent when the feature has it.
+OPTIONAL_TEXT = {
+    "dn": "date_note",
+    "ln": "location_note",
+    "a": "actor",
+    "an": "actor_note",
+    "t": "target",
+    "op": "operator",
+    "ri": "relation_to_iran",
+    "st": "claim_status",
+    "o": "outcome",
+    "et": "event_type",
+    "sid": "source_id",
+    "ic": "icao",
+}
+
 # The fields that make a cited work; a quote and a note are the citing feature's own.
 WORK_FIELDS = ("title", "publisher", "url", "archive_url", "published", "accessed")
 
@@ -386,24 +402,9 @@ def _feature(
     out["s0"] = first.isoformat()
     if end or is_event(feature, layer):
         out["s1"] = last.isoformat()
-    optional = {
-        "dn": "date_note",
-        "ln": "location_note",
-        "a": "actor",
-        "an": "actor_note",
-        "t": "target",
-        "op": "operator",
-        "ri": "relation_to_iran",
-        "st": "claim_status",
-        "o": "outcome",
-        "et": "event_type",
-        "sid": "source_id",
-    }
-    for key, prop in optional.items():
+    for key, prop in OPTIONAL_TEXT.items():
         if props.get(prop):
             out[key] = props[prop]
-    if props.get("icao"):
-        out["ic"] = props["icao"]
     if props.get("fatalities") is not None:
         out["fa"] = fatalities_label(props["fatalities"])
     if props.get("units"):

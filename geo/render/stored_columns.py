@@ -33,6 +33,7 @@ from geo.catalog import EVENT_FIELDS, EVENT_KINDS, View, _span, stored_filter
 from geo.model import Layer
 from geo.render.payload import (
     COORD_DECIMALS,
+    OPTIONAL_TEXT,
     SORT_KEYS,
     WORK_FIELDS,
     _feature,
@@ -52,20 +53,6 @@ REQUIRED_TEXT = {
     "k": "kind",
     "lp": "location_precision",
     "de": "description",
-}
-OPTIONAL_TEXT = {
-    "dn": "date_note",
-    "ln": "location_note",
-    "a": "actor",
-    "an": "actor_note",
-    "t": "target",
-    "op": "operator",
-    "ri": "relation_to_iran",
-    "st": "claim_status",
-    "o": "outcome",
-    "et": "event_type",
-    "sid": "source_id",
-    "ic": "icao",
 }
 
 Pair = tuple[Layer, dict[str, Any]]
