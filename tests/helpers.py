@@ -74,3 +74,22 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
         env=env,
         timeout=120,
     )
+
+
+def map_args(app: Any) -> dict[str, Any]:
+    """What an AppTest app hands the map in the browser, read as the map's frame reads it:
+    the page (``shell``, UTF-8 bytes) and the payload (gzipped JSON bytes) opened, ``None``
+    where this run sent neither."""
+    import gzip
+
+    for element in app.main:
+        proto = getattr(element, "proto", None)
+        if getattr(element, "type", None) == "component_instance" and proto.json_args:
+            args = json.loads(proto.json_args)
+            sent = {special.key: special.bytes for special in proto.special_args}
+            args["shell"] = sent["shell"].decode("utf-8") if "shell" in sent else None
+            args["payload"] = (
+                json.loads(gzip.decompress(sent["payload"])) if "payload" in sent else None
+            )
+            return args
+    raise AssertionError("no map on the page")

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.catalog import View, load_catalog
 from geo.model import PartialDate
-from tests.helpers import LAYERS, ROOT
+from tests.helpers import LAYERS, ROOT, map_args
 
 TODAY = dt.date.today()
 
@@ -147,17 +147,6 @@ def test_a_link_dated_outside_the_date_widgets_range_opens(asof):
 
 
 # --- every URL parameter reaches what the user sees ------------------------------------------
-
-
-def map_args(app: AppTest) -> dict:
-    """What the app hands the map in the browser: the page (shell) and the payload."""
-    import json
-
-    for element in app.main:
-        proto = getattr(element, "proto", None)
-        if getattr(element, "type", None) == "component_instance" and proto.json_args:
-            return json.loads(proto.json_args)
-    raise AssertionError("no map on the page")
 
 
 def drawn_ids(app: AppTest) -> set[str]:

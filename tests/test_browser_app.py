@@ -100,6 +100,24 @@ def test_toggling_a_layer_changes_the_count(context, app_url, catalog):
     assert context.recorder.outside == []
 
 
+def test_the_map_draws_again_after_another_page(context, app_url, catalog):
+    """A new map frame after a page switch asks for the map page and the payload, which the
+    session sends only once each; it draws them, and a toggle then still reaches it."""
+    page = open_app(context, app_url)
+    total = map_count(page)
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Sources").click()
+    page.get_by_role("heading", name="Sources").first.wait_for()
+    page.wait_for_function("!document.querySelector(\"iframe[title*='posture_map']\")")
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Map").click()
+    wait_for_count(page, total, timeout=30.0)
+    events = sum(
+        1 for layer, _ in catalog.features(View(as_of=TODAY.isoformat())) if layer.id == "events"
+    )
+    page.get_by_text(re.compile(r"^Strikes and other events \(\d+\)$")).click()
+    wait_for_count(page, total - events)
+    assert context.recorder.outside == []
+
+
 def choose_option(page, label: str, option: str) -> None:
     """Pick an option of a select box; a rerun that lands as it opens closes it, so retry."""
     for _ in range(3):

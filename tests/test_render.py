@@ -199,40 +199,32 @@ def test_a_view_past_the_cap_says_n_of_m_shown():
     assert "shown" not in whole["caption"]
 
 
-def _map_args(app) -> dict:
-    import json
-
-    for element in app.main:
-        proto = getattr(element, "proto", None)
-        if getattr(element, "type", None) == "component_instance" and proto.json_args:
-            return json.loads(proto.json_args)
-    raise AssertionError("no map on the page")
-
-
 def test_a_rerun_that_only_changes_the_selection_does_not_resend_the_payload(catalog):
     from streamlit.testing.v1 import AppTest
 
-    from tests.helpers import ROOT
+    from tests.helpers import ROOT, map_args
 
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     app.query_params["asof"] = "all"
     app.run()
     assert not app.exception, app.exception
-    first = _map_args(app)
+    first = map_args(app)
     assert first["payload"]["count"] > 0
     fid = first["payload"]["layers"][0]["features"][0]["i"]
     app.session_state["selected"] = fid
     app.run()
-    again = _map_args(app)
+    again = map_args(app)
     assert again["selected"] == fid
     assert again["payload_key"] == first["payload_key"]
     assert again["payload"] is None
+    assert "<html" in first["shell"] and again["shell"] is None  # the page, too, goes once
+    assert again["shell_key"] == first["shell_key"]
     app.checkbox(key="all_dates").uncheck().run()  # new data: sent again, once
-    changed = _map_args(app)
+    changed = map_args(app)
     assert changed["payload_key"] != first["payload_key"]
     assert changed["payload"] is not None and changed["payload"]["count"] > 0
     app.run()
-    assert _map_args(app)["payload"] is None
+    assert map_args(app)["payload"] is None
 
 
 def test_the_app_builds_a_views_payload_once(catalog):

@@ -4,10 +4,13 @@ Panning and zooming stay in the browser (no rerun); a click on a feature sends i
 A big layer's long text (names, descriptions, notes, source text) stays here and goes to the
 browser one row at a time, for the selected feature (geo/render/details.py).
 
-A payload goes to the browser once per change of data: this session remembers the key of the
-payload it last sent and sends ``payload=None`` while the key stays the same (a rerun that only
-changes the selection). The frame keeps what it was sent; a new frame (after a page switch) that
-is handed a key it does not hold asks for it, and the next run sends the payload again.
+A payload goes to the browser once per change of data, as gzipped JSON bytes (which cross
+into the map's frame as they are): this session remembers the key of the payload it last sent
+and sends ``payload=None`` while the key stays the same (a rerun that only changes the
+selection). The map page itself (Leaflet, our scripts, the basemap: about 1 MB) goes the same
+way, once per session and tiles choice. The frame keeps what it was sent; a new frame (after a
+page switch) that is handed a key it does not hold asks for it, and the next run sends the page
+and the payload again.
 """
 
 from __future__ import annotations
@@ -24,18 +27,22 @@ import streamlit.components.v1 as components
 from geo.catalog import Catalog, View
 from geo.render import build_map, map_html
 from geo.render.details import row_details, split_details
+from geo.render.maps import packed_json
 from geo.render.payload import build_payload
 
 _FRONTEND = Path(__file__).resolve().parent / "map_frontend"
 _component = components.declare_component("posture_map", path=str(_FRONTEND))
 # Where the app opens when the URL names no view: the Levant and the Gulf.
 APP_DEFAULT_VIEW = {"lat": 28.5, "lng": 44.5, "zoom": 5}
-# Session state: the key of the payload last sent to the map, and of the last resend asked for.
+# Session state: the keys of the payload and of the map page last sent to the map, and the
+# stamp of the last resend the map asked for.
 SENT_KEY = "_posture_map_sent"
+SHELL_SENT_KEY = "_posture_map_shell_sent"
 ASKED_KEY = "_posture_map_asked"
-# The payloads built last, by key, for every session of this server.
+# The payloads built last, by key, for every session of this server, with their packed bytes.
 KEPT_PAYLOADS = 2
 _BUILT: dict[str, dict[str, Any]] = {}
+_PACKED: dict[str, bytes] = {}
 _BUILT_LOCK = threading.Lock()
 
 
@@ -43,6 +50,13 @@ _BUILT_LOCK = threading.Lock()
 def map_shell(tiles: str) -> str:
     """The map page without data: Leaflet, our script, the basemap and the tiles choice."""
     return map_html(build_map(None, View(), tiles=tiles, embedded=False))
+
+
+@lru_cache(maxsize=4)
+def packed_shell(tiles: str) -> tuple[bytes, str]:
+    """:func:`map_shell` as UTF-8 bytes, and a key that names it."""
+    page = map_shell(tiles).encode("utf-8")
+    return page, hashlib.sha256(page).hexdigest()[:16]
 
 
 def posture_map(
@@ -65,12 +79,12 @@ def posture_map(
     ss = st.session_state
     current = payload_key(catalog, view)
     send = ss.get(SENT_KEY) != current
+    shell, shell_key = packed_shell(tiles)
     drawn, details = split_details(payload)  # cheap: it regroups columns, copies none
-    if send and drawn["view"] is None:
-        drawn = {**drawn, "view": APP_DEFAULT_VIEW}
     value = _component(
-        shell=map_shell(tiles),
-        payload=drawn if send else None,
+        shell=shell if ss.get(SHELL_SENT_KEY) != shell_key else None,
+        shell_key=shell_key,
+        payload=_packed(current, drawn) if send else None,
         payload_key=current,
         selected=view.selected,
         detail=row_details(drawn, details, view.selected) if details else None,
@@ -80,14 +94,31 @@ def posture_map(
         default=None,
     )
     ss[SENT_KEY] = current
+    ss[SHELL_SENT_KEY] = shell_key
     if not isinstance(value, dict):
         return None
     asked_at = value.get("missingAt")
     if value.get("missing") == current and asked_at != ss.get(ASKED_KEY):
         ss[ASKED_KEY] = asked_at
         del ss[SENT_KEY]
+        del ss[SHELL_SENT_KEY]  # a new frame lacks the page as well as the payload
         st.rerun()
     return value
+
+
+def _packed(key: str, drawn: dict[str, Any]) -> bytes:
+    """The payload's drawn part as the map is sent it (gzipped JSON), packed once per key."""
+    with _BUILT_LOCK:
+        packed = _PACKED.get(key)
+    if packed is None:
+        if drawn["view"] is None:
+            drawn = {**drawn, "view": APP_DEFAULT_VIEW}
+        packed = packed_json(drawn)
+        with _BUILT_LOCK:
+            _PACKED[key] = packed
+            while len(_PACKED) > KEPT_PAYLOADS:
+                _PACKED.pop(next(iter(_PACKED)))
+    return packed
 
 
 def view_payload(catalog: Catalog, view: View) -> dict[str, Any]:

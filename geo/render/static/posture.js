@@ -129,18 +129,35 @@
     map.on('moveend', function () { self.tellParent({ posture: 'view', lat: map.getCenter().lat,
       lng: map.getCenter().lng, zoom: map.getZoom() }); });
     if (this.config.embedded) { return; }  // an exported page takes orders from no one
+    // Orders are taken one after another: a packed payload opens asynchronously, and the
+    // highlight or the row text sent after it must wait for it.
+    var inbox = Promise.resolve();
     window.addEventListener('message', function (event) {
       if (event.source !== window.parent || !event.data || typeof event.data !== 'object') {
         return;
       }
-      if (event.data.posture === 'show') { self.show(event.data.payload, event.data.keepView); }
-      if (event.data.posture === 'highlight') { self.highlight(event.data.id); }
-      if (event.data.posture === 'detail' && self.addRowDetails) { self.addRowDetails(event.data); }
-      if (event.data.posture === 'setView' && typeof event.data.zoom === 'number') {
-        map.setView([event.data.lat, event.data.lng], event.data.zoom, { animate: false });
-      }
+      var order = event.data;
+      inbox = inbox.then(function () { return self.take(order); }).catch(function (error) {
+        map.getContainer().setAttribute('data-error', String(error));
+      });
     });
   }
+
+  /* One order from the app's frame (geo/app/map_frontend/index.html). */
+  PostureMap.prototype.take = function (order) {
+    var self = this;
+    if (order.posture === 'show' && order.packed instanceof Uint8Array) {
+      return unpack(order.packed).then(function (payload) {
+        self.show(payload, order.keepView);
+      });
+    }
+    if (order.posture === 'highlight') { this.highlight(order.id); }
+    if (order.posture === 'detail' && this.addRowDetails) { this.addRowDetails(order); }
+    if (order.posture === 'setView' && typeof order.zoom === 'number') {
+      this.map.setView([order.lat, order.lng], order.zoom, { animate: false });
+    }
+    return null;
+  };
 
   PostureMap.prototype.tellParent = function (message) {
     if (window.parent && window.parent !== window) { window.parent.postMessage(message, '*'); }
@@ -235,6 +252,11 @@
     var bytes = new Uint8Array(binary.length);
     for (var n = 0; n < binary.length; n++) { bytes[n] = binary.charCodeAt(n); }
     binary = null;
+    return unpack(bytes);
+  }
+
+  /* Gzipped JSON, opened with the browser's own DecompressionStream. */
+  function unpack(bytes) {
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
     return new Response(stream).text().then(function (text) { return JSON.parse(text); });
   }
