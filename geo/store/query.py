@@ -141,6 +141,10 @@ class Table:
         self.columns = columns
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
+        # A layer file is read, never written, while its Table lives (the catalog makes a new
+        # one when the file changes), so its distinct values are asked once: the app's filters
+        # want them on every run.
+        self._distinct: dict[str, list[str]] = {}
 
     def __getstate__(self) -> dict[str, Any]:  # a connection cannot be pickled or copied
         return {"path": self.path, "columns": self.columns}
@@ -202,8 +206,11 @@ class Table:
         """The distinct text values of a column, without nulls."""
         if column not in self.columns:
             return []
-        table = self.arrow(f'WHERE "{column}" IS NOT NULL', {}, f'DISTINCT "{column}" AS v')
-        return [value for value in table.column("v").to_pylist() if isinstance(value, str)]
+        if column not in self._distinct:
+            table = self.arrow(f'WHERE "{column}" IS NOT NULL', {}, f'DISTINCT "{column}" AS v')
+            values = table.column("v").to_pylist()
+            self._distinct[column] = [value for value in values if isinstance(value, str)]
+        return list(self._distinct[column])
 
     def newest_date(self) -> str | None:
         """The start or end, as written, whose last day is the latest (ties: the first row's)."""
