@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from geo.catalog import Catalog, View, is_event
 from geo.model import Layer
 
@@ -59,6 +61,67 @@ class Offstage:
         Base, Missouri, launch point (11,633 km)', as an arrow's caption."""
         kind = ", launch point" if self.kind == "origin" else ""
         return f"{self.name}{kind} ({self.distance_km:,.0f} km)"
+
+
+@dataclass(frozen=True, eq=False)
+class PointRows:
+    """A big layer's rows for framing, without a dict per plain point.
+
+    The plain points (``plain`` marks them among the rows) are arrays: ``xs``, ``ys``,
+    ``event`` (whether each is an event, as :func:`geo.catalog.is_event` says), ``ids`` and
+    ``names``; ``others`` are the other rows' features, in row order. Framing treats the rows
+    exactly as the (layer, feature) pairs they stand for, in row order (:meth:`pairs`), and
+    makes pairs only of the few points that lie outside a frame.
+    """
+
+    layer: Layer
+    plain: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+    event: np.ndarray
+    ids: list[str]
+    names: list[str | None]
+    others: list[dict[str, Any]]
+
+    def pairs(self, points: np.ndarray | None = None) -> Iterator[Pair]:
+        """The rows as pairs, in row order: every other row, and the plain points ``points``
+        (a mask over them) marks, all when None. A point's feature carries what an offstage
+        mark reads of it: its point, id and name."""
+        keep = np.ones(len(self.xs), dtype=bool) if points is None else points
+        others = iter(self.others)
+        point = 0
+        for is_plain in self.plain.tolist():
+            if not is_plain:
+                yield self.layer, next(others)
+                continue
+            if keep[point]:
+                yield self.layer, self._feature(point)
+            point += 1
+
+    def _feature(self, point: int) -> dict[str, Any]:
+        props = {"id": self.ids[point], "name": self.names[point]}
+        geometry = {"type": "Point", "coordinates": [float(self.xs[point]), float(self.ys[point])]}
+        return {"type": "Feature", "geometry": geometry, "properties": props}
+
+    def inside(self, extent: Extent) -> np.ndarray:
+        """Which plain points lie in ``extent`` (its edges included)."""
+        west, south, east, north = extent
+        return (self.xs >= west) & (self.xs <= east) & (self.ys >= south) & (self.ys <= north)
+
+    def box(self, lasting: bool) -> Extent | None:
+        """The box of every row, or with ``lasting`` of those that are not events."""
+        keep = ~self.event if lasting else np.ones(len(self.xs), dtype=bool)
+        others = [(self.layer, f) for f in self.others]
+        if lasting:
+            others = [(layer, f) for layer, f in others if not is_event(f, layer)]
+        boxes = [_geometry_bbox(f["geometry"]) for _layer, f in others]
+        if keep.any():
+            xs, ys = self.xs[keep], self.ys[keep]
+            boxes.append((float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())))
+        return _union(boxes)
+
+
+Item = Pair | PointRows
 
 
 @dataclass(frozen=True)
@@ -102,7 +165,7 @@ def parse_extent(text: str) -> Extent:
     return west, south, east, north
 
 
-def default_frame(pairs: Iterable[Pair], catalog: Catalog | None = None) -> Frame | None:
+def default_frame(pairs: Iterable[Item], catalog: Catalog | None = None) -> Frame | None:
     """The frame for a view's ``pairs``: the region of its lasting features, with marks for
     what lies outside. None when there is nothing to frame.
 
@@ -110,12 +173,13 @@ def default_frame(pairs: Iterable[Pair], catalog: Catalog | None = None) -> Fram
     of the posture and actor layers), padded. With none shown (an events-only view), it is that
     of the catalog's posture and actor layers. Should no shown feature fall inside the region
     (a view of far-off features only), the frame fits the shown features instead.
+
+    A big layer's rows may come as one :class:`PointRows` among the pairs.
     """
-    pairs = list(pairs)
+    pairs = [item for item in pairs if not isinstance(item, PointRows) or len(item.plain)]
     if not pairs:
         return None
-    lasting = [(layer, f) for layer, f in pairs if not is_event(f, layer)]
-    box = _bbox(lasting)
+    box = _items_box(pairs, lasting=True)
     if box is None and catalog is not None:
         ids = tuple(layer.id for layer in catalog.layers if layer.group != EVENT_GROUP)
         if ids:
@@ -126,9 +190,9 @@ def default_frame(pairs: Iterable[Pair], catalog: Catalog | None = None) -> Fram
             )
     if box is not None:
         extent = pad(box)
-        if any(_meets(_geometry_bbox(f["geometry"]), extent) for _layer, f in pairs):
+        if any(_item_meets(item, extent) for item in pairs):
             return Frame(extent, tuple(offstage(pairs, extent)))
-    box = _bbox(pairs)
+    box = _items_box(pairs, lasting=False)
     if box is None:
         return None
     extent = pad(box)
@@ -136,7 +200,7 @@ def default_frame(pairs: Iterable[Pair], catalog: Catalog | None = None) -> Fram
 
 
 def frame_for(
-    pairs: Iterable[Pair], extent: Extent | None, catalog: Catalog | None = None
+    pairs: Iterable[Item], extent: Extent | None, catalog: Catalog | None = None
 ) -> Frame | None:
     """The frame an export uses: ``extent`` when one is given, else :func:`default_frame`."""
     if extent is None:
@@ -157,11 +221,11 @@ def pad(box: Extent) -> Extent:
     )
 
 
-def offstage(pairs: Iterable[Pair], extent: Extent) -> list[Offstage]:
+def offstage(pairs: Iterable[Item], extent: Extent) -> list[Offstage]:
     """Each feature wholly outside ``extent``, and each origin outside it, once per name and
     place, nearest first."""
     marks: dict[tuple[str, float, float], Offstage] = {}
-    for layer, feature in pairs:
+    for layer, feature in _candidates(pairs, extent):
         props = feature["properties"]
         geometry = feature["geometry"]
         if not _meets(_geometry_bbox(geometry), extent):
@@ -253,8 +317,45 @@ def _geometry_bbox(geometry: dict[str, Any]) -> Extent:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def _candidates(items: Iterable[Item], extent: Extent) -> Iterator[Pair]:
+    """The pairs that may lie outside ``extent`` (or hold an origin), in order: every pair,
+    and of a :class:`PointRows` its other rows and the plain points outside."""
+    for item in items:
+        if isinstance(item, PointRows):
+            yield from item.pairs(~item.inside(extent))
+        else:
+            yield item
+
+
+def _items_box(items: list[Item], lasting: bool) -> Extent | None:
+    """The box of the items' features, or with ``lasting`` of those that are not events."""
+    pairs = [item for item in items if not isinstance(item, PointRows)]
+    if lasting:
+        pairs = [(layer, f) for layer, f in pairs if not is_event(f, layer)]
+    boxes = [box for box in [_bbox(pairs)] if box is not None]
+    boxes += [
+        box
+        for item in items
+        if isinstance(item, PointRows)
+        for box in [item.box(lasting)]
+        if box is not None
+    ]
+    return _union(boxes)
+
+
+def _item_meets(item: Item, extent: Extent) -> bool:
+    if isinstance(item, PointRows):
+        return bool(item.inside(extent).any()) or any(
+            _meets(_geometry_bbox(f["geometry"]), extent) for f in item.others
+        )
+    return _meets(_geometry_bbox(item[1]["geometry"]), extent)
+
+
 def _bbox(pairs: Iterable[Pair]) -> Extent | None:
-    boxes = [_geometry_bbox(feature["geometry"]) for _layer, feature in pairs]
+    return _union([_geometry_bbox(feature["geometry"]) for _layer, feature in pairs])
+
+
+def _union(boxes: list[Extent]) -> Extent | None:
     if not boxes:
         return None
     return (

@@ -114,3 +114,66 @@ def test_offstage_names_each_origin_once(catalog):
     marks = offstage(everything, (20.0, 10.0, 65.0, 42.0))
     whiteman = [m for m in marks if m.name.startswith("Whiteman")]
     assert len(whiteman) == 1  # two strikes flew from it; one arrow
+
+
+# --- a big layer's rows as arrays frame a view exactly as the pairs they stand for -----------
+
+
+def _rows_and_pairs(seed: int, group: str, spread: float):
+    """A synthetic big layer: plain points (some far off, some sharing a name and a place) and
+    a few other rows (an area, a point with an origin), as PointRows and as the pairs."""
+    import numpy as np
+
+    from geo.framing import PointRows
+    from geo.model import Layer
+
+    rng = np.random.default_rng(seed)
+    layer = Layer(path=LAYERS / "synthetic.parquet", meta={"id": "big", "group": group})
+    count = 400
+    plain = rng.random(count) > 0.05
+    xs = rng.normal(45.0, spread, int(plain.sum()))
+    xs = xs.clip(-179.0, 179.0)
+    ys = rng.normal(30.0, spread / 2, int(plain.sum())).clip(-80.0, 80.0)
+    xs[::37] = 5.0  # one place, far to the west, for many rows of one name
+    ys[::37] = 45.0
+    event = (rng.random(len(xs)) > 0.3) | (group == "events")  # as is_event says
+    ids = [f"big-{n}" for n in range(len(xs))]
+    names = [f"Place {n % 7}" if n % 37 else "Far place" for n in range(len(xs))]
+    others, pairs = [], []
+    point = 0
+    for row, is_plain in enumerate(plain.tolist()):
+        if is_plain:
+            props = {"id": ids[point], "name": names[point]}
+            if event[point]:
+                props["claim_status"] = "reported"
+            geometry = {"type": "Point", "coordinates": [float(xs[point]), float(ys[point])]}
+            pairs.append((layer, {"type": "Feature", "geometry": geometry, "properties": props}))
+            point += 1
+            continue
+        ring = [[60.0 + row % 5, 20.0], [61.0 + row % 5, 20.0], [61.0, 21.0], [60.0, 20.0]]
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [ring]}
+            if row % 2
+            else {"type": "Point", "coordinates": [44.0, 33.0]},
+            "properties": {"id": f"other-{row}", "name": f"Other {row}"}
+            | ({} if row % 2 else {"origin": {"name": "Base", "coordinates": [-93.5, 38.7]}}),
+        }
+        others.append(feature)
+        pairs.append((layer, feature))
+    rows = PointRows(layer, plain, xs, ys, event, ids, names, others)
+    return rows, pairs
+
+
+@pytest.mark.parametrize("group", ["events", "regional-actors"])
+@pytest.mark.parametrize(("seed", "spread"), [(1, 3.0), (2, 12.0), (3, 40.0)])
+def test_point_rows_frame_a_view_as_their_pairs_do(catalog, group, seed, spread):
+    rows, pairs = _rows_and_pairs(seed, group, spread)
+    site = next((layer, f) for layer, f in catalog.features(View()) if layer.group == "us-posture")
+    for items, same in (([rows], pairs), ([site, rows], [site, *pairs])):
+        framed = default_frame(items, catalog)
+        assert framed == default_frame(same, catalog)
+        assert framed is not None and framed.offstage  # far rows and origins became marks
+        extent = (40.0, 25.0, 50.0, 35.0)
+        assert frame_for(items, extent) == frame_for(same, extent)
+        assert offstage(items, extent) == offstage(same, extent)

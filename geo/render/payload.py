@@ -66,7 +66,7 @@ import pycountry
 
 from geo.catalog import Catalog, View, _span, is_event, is_stored, matches, stored_filter
 from geo.compare import CHANGE_LABELS, view_changes
-from geo.framing import frame_for
+from geo.framing import Item, frame_for
 from geo.model import Layer, PartialDate, date_range_label
 
 PRECISION_WORDS = {
@@ -101,7 +101,7 @@ def build_payload(
     source_index: dict[tuple[str, ...], int] = {}
     layers: list[dict[str, Any]] = []
     count = total = 0
-    pairs: list[tuple[Layer, dict[str, Any]]] = []
+    pairs: list[Item] = []
     changes = view_changes(catalog, view)
     change_of = {change.id: change.kind for change in changes}
     for layer in catalog.visible_layers(view):
@@ -113,7 +113,7 @@ def build_payload(
             if part is not None:
                 entry = _layer_entry(layer, part.shown, part.total, part.features)
                 layers.append({**entry, "columns": part.columns})
-                pairs += part.pairs
+                pairs.append(part.framed)
                 count += part.shown
                 total += part.total
                 continue
@@ -469,9 +469,7 @@ def _date_label(date: dt.date) -> str:
     return PartialDate(date.year, date.month, date.day).label()
 
 
-def _framing(
-    catalog: Catalog, view: View, pairs: list[tuple[Layer, dict[str, Any]]]
-) -> dict[str, Any]:
+def _framing(catalog: Catalog, view: View, pairs: list[Item]) -> dict[str, Any]:
     """``bounds`` ([[south, west], [north, east]], as Leaflet takes them) from
     :mod:`geo.framing`, and ``edges``: what lies beyond them, as
     [name, lon, lat, kind, layer id, feature id, km from the frame's centre]."""

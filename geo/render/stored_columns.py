@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import shapely
 
 from geo.catalog import EVENT_FIELDS, EVENT_KINDS, View, _span, stored_filter
+from geo.framing import PointRows
 from geo.model import Layer
 from geo.render.payload import (
     COORD_DECIMALS,
@@ -55,7 +56,6 @@ REQUIRED_TEXT = {
     "de": "description",
 }
 
-Pair = tuple[Layer, dict[str, Any]]
 # Each row's sources as DuckDB parses them: a list of structs of these fields, null if absent.
 SOURCE_FIELDS = (*WORK_FIELDS, "quote", "note")
 CITED = "posture_cited"
@@ -67,14 +67,14 @@ CITED_SQL = "from_json(\"sources\", '{}')".format(
 @dataclass
 class StoredPart:
     """One layer's share of the payload: ``features`` (those not sent as columns), ``columns``
-    (see geo/render/payload.py), how many rows are drawn and matched, and the (layer, feature)
-    pairs that frame the view (see :func:`_frame_pairs`)."""
+    (see geo/render/payload.py), how many rows are drawn and matched, and the rows as
+    geo/framing.py frames the view with them."""
 
     features: list[dict[str, Any]]
     columns: dict[str, Any]
     shown: int
     total: int
-    pairs: list[Pair]
+    framed: PointRows
 
 
 def stored_part(
@@ -136,6 +136,7 @@ def _stored_part(
     cited = _cite(table, sources, source_index)
     events = _is_event(table, layer)
     rows = np.flatnonzero(plain)
+    points = table if len(rows) == table.num_rows else table.take(pa.array(rows))
     xs, ys = shapely.get_x(shapes[rows]), shapely.get_y(shapes[rows])
     columns: dict[str, Any] = {
         "rows": len(rows),
@@ -154,7 +155,16 @@ def _stored_part(
         columns=columns,
         shown=table.num_rows,
         total=total,
-        pairs=_frame_pairs(layer, table, plain, xs, ys, features),
+        framed=PointRows(
+            layer=layer,
+            plain=plain,
+            xs=xs,
+            ys=ys,
+            event=events[rows],
+            ids=points.column("id").to_pylist(),
+            names=points.column("name").to_pylist(),
+            others=features,
+        ),
     )
 
 
@@ -496,34 +506,3 @@ def _claims(table: pa.Table, cited: _Cited) -> tuple[np.ndarray, list[Any]]:
     codes = np.full(len(claim_codes), -1, dtype=np.int64)
     codes[rows] = group
     return codes, values
-
-
-def _frame_pairs(
-    layer: Layer,
-    table: pa.Table,
-    plain: np.ndarray,
-    xs: np.ndarray,
-    ys: np.ndarray,
-    features: list[dict[str, Any]],
-) -> list[Pair]:
-    """The (layer, feature) pairs geo/framing.py frames the view with, one per row, in row
-    order. A plain point's feature carries only what framing reads of it: its point, id, name,
-    and what makes it an event (its kind and the fields only events carry, unless its layer's
-    group says so)."""
-    rows = np.flatnonzero(plain)
-    points = table if len(rows) == table.num_rows else table.take(pa.array(rows))
-    names = ["id", "name", "kind"]
-    marks = () if layer.group == "events" else EVENT_FIELDS
-    columns = [points.column(name).to_pylist() for name in (*names, *marks)]
-    made: list[Pair] = []
-    for x, y, ident, name, kind, *marked in zip(xs.tolist(), ys.tolist(), *columns, strict=True):
-        props = {"id": ident, "name": name, "kind": kind}
-        for field, value in zip(marks, marked, strict=True):
-            if value is not None:
-                props[field] = value
-        geometry = {"type": "Point", "coordinates": [x, y]}
-        made.append((layer, {"type": "Feature", "geometry": geometry, "properties": props}))
-    if not features:
-        return made
-    drawn, others = iter(made), iter(features)
-    return [next(drawn) if is_plain else (layer, next(others)) for is_plain in plain.tolist()]
