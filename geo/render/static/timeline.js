@@ -543,7 +543,16 @@
 
   PostureMap.plugins.push({
     init: function (pm) { pm.timeline = new Timeline(pm); },
-    afterShow: function (pm, payload) { pm.timeline.draw(payload); },
+    afterShow: function (pm, payload) {
+      if (!pm.pointLayers || !pm.pointLayers.length) { pm.timeline.draw(payload); return; }
+      // A big layer: the map is drawn first and its timeline (every row, counted by month)
+      // a frame later, as its long text is (posture.js showEmbedded).
+      pm.whenDrawn(function () {
+        requestAnimationFrame(function () { setTimeout(function () {
+          if (pm.payload === payload) { pm.timeline.draw(payload); }
+        }, 0); });
+      });
+    },
     clear: function () {}
   });
 }());
