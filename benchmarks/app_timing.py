@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 from chromium import EXECUTABLE, FLAGS, free_port
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,6 +207,20 @@ def update(page, action) -> float:
     return wait_until(page, lambda: map_count(page) not in (None, before)) - started
 
 
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a select box; a rerun that lands as it opens closes it, so retry."""
+    for _ in range(5):
+        page.get_by_role("combobox", name=label).click()
+        choice = page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.wait_for(timeout=5000)
+        except PlaywrightTimeoutError:
+            continue
+        choice.click()
+        return
+    raise SystemExit(f"the {label} select box never showed {option!r}")
+
+
 def main(runs: int, layers: Path | None = None, toggle: str = "Strikes and other events") -> None:
     results: dict[str, list[float]] = {
         k: [] for k in ("cold", "first session", "warm session", "toggle", "date change")
@@ -224,8 +239,7 @@ def main(runs: int, layers: Path | None = None, toggle: str = "Strikes and other
                 events = page.get_by_text(toggle, exact=False).first
                 results["toggle"].append(update(page, events.click))
                 results["toggle"].append(update(page, events.click))
-                page.get_by_role("combobox", name="Step").click()
-                page.get_by_role("option", name="year").click()
+                choose(page, "Step", "year")
                 page.wait_for_timeout(500)
                 back = page.get_by_role("button", name="◀")
                 results["date change"].append(update(page, back.click))
