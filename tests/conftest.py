@@ -101,11 +101,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """The app, started as a user starts it, on a free localhost port."""
+def serve_app(env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """The app, started as a user starts it, on a free localhost port, with ``env`` added to
+    its environment; the caller stops it (:func:`stop_app`)."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [
         sys.executable,
         "-m",
@@ -123,22 +122,38 @@ def app_url() -> Iterator[str]:
     ]
     log_path = Path(tempfile.gettempdir()) / f"posture-map-streamlit-{port}.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    break
+                    return process, url
         except OSError:
             time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"the app did not start within 60 s; see {log_path}")
-    yield url
+    process.kill()
+    pytest.fail(f"the app did not start within 60 s; see {log_path}")
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    """Stop the app as a service manager does (SIGTERM), and wait for it to end."""
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """The app, started as a user starts it, on a free localhost port."""
+    process, url = serve_app()
+    yield url
+    stop_app(process)

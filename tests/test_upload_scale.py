@@ -223,3 +223,56 @@ def test_a_gzipped_geojson_layer_is_imported_and_its_bad_features_named(catalog,
     assert len(messages) == 1
     assert "feature gz-bad: warning: left out: start: date 2099" in messages[0].format()
     assert sorted(tmp_path.iterdir()) == sorted([packed, layer.path])  # no expanded copy left
+
+
+# --- a session's uploaded layers do not outlive it --------------------------------------------
+
+
+def test_a_sessions_upload_folder_goes_with_the_session(tmp_path, monkeypatch):
+    """The folder is removed when the session's holder of it is collected (Streamlit lets a
+    session go some time after its browser left), and a layer the session drops loses its
+    file at once."""
+    import gc
+
+    from geo.app.upload import UploadFolder
+    from geo.model import Layer
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    folder = UploadFolder()
+    kept, dropped = folder.path / "kept.parquet", folder.path / "dropped.parquet"
+    elsewhere = tmp_path / "repository-layer.parquet"
+    for path in (kept, dropped, elsewhere):
+        path.write_bytes(b"PAR1")
+    folder.forget([Layer(path=dropped, meta={}), Layer(path=elsewhere, meta={})])
+    assert kept.exists() and not dropped.exists() and elsewhere.exists()
+    where = folder.path
+    del folder
+    gc.collect()
+    assert not where.exists() and elsewhere.exists()
+
+
+def test_uploaded_layers_are_removed_when_the_app_stops(browser, tmp_path):
+    """An upload lands as a GeoParquet file in the session's folder, under the server's
+    temporary directory; stopping the server (SIGTERM, as a service manager does) removes it."""
+    from tests.conftest import serve_app, stop_app
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    packed = tmp_path / "ged.csv.gz"
+    packed.write_bytes(gzip.compress(UCDP.read_bytes()))
+    process, url = serve_app({"TMPDIR": str(scratch)})
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_text("Bring your own layer").click()
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(packed))
+        added = page.get_by_text(re.compile(r"^Added Your layer: ged\.csv\.gz \(\d+\)"))
+        added.wait_for(state="attached", timeout=60000)
+        stored = list(scratch.glob("posture-upload-*/*.parquet"))
+        assert len(stored) == 1, list(scratch.rglob("*"))
+        context.close()
+    finally:
+        stop_app(process)
+    assert process.returncode is not None
+    assert list(scratch.glob("posture-upload-*")) == []

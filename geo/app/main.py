@@ -29,7 +29,7 @@ from geo.app.upload import (
     MAX_UPLOAD_FEATURES,
     UPLOAD_FORMATS,
     Taken,
-    new_workdir,
+    UploadFolder,
 )
 from geo.app.upload_check import check_upload
 from geo.catalog import (
@@ -456,14 +456,15 @@ def _upload_box(base: Catalog) -> None:
                 note.info(f"Checking {md(upload.name)}: {md(stage)} ({seconds:.0f} s)")
 
             if "upload_dir" not in st.session_state:  # this session's uploaded layers
-                st.session_state["upload_dir"] = new_workdir()
+                st.session_state["upload_dir"] = UploadFolder()
+            folder = st.session_state["upload_dir"]
             outcome = check_upload(
                 upload.name,
                 upload.getvalue(),
                 Taken.of(base),
                 show_progress,
                 fmt=fmt,
-                workdir=st.session_state["upload_dir"],
+                workdir=folder.path,
             )
             note.empty()
             st.session_state["_upload_seen"] = upload.file_id  # only once it was checked
@@ -473,6 +474,7 @@ def _upload_box(base: Catalog) -> None:
             if layer is not None:
                 kept, dropped = add_user_layer(st.session_state.get("user_layers", []), layer)
                 st.session_state["user_layers"] = kept
+                folder.forget(dropped)
                 st.session_state[f"layer:{layer.id}"] = True
                 st.session_state["upload_ok"] = f"Added {layer.title} ({len(layer.features)})" + (
                     f"; removed {', '.join(item.title for item in dropped)} "

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import unicodedata
 import uuid
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -271,8 +272,20 @@ def new_workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="posture-upload-"))
 
 
-def remove_workdir(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+class UploadFolder:
+    """One session's folder of uploaded layers (GeoParquet files of up to 1,000,000 rows),
+    removed with the session: when Streamlit lets the session go and this holder is collected,
+    or when the server stops, whichever comes first."""
+
+    def __init__(self) -> None:
+        self.path = new_workdir()
+        self._remove = weakref.finalize(self, shutil.rmtree, self.path, True)
+
+    def forget(self, layers: Iterable[Layer]) -> None:
+        """Delete the files of ``layers`` that this folder holds (layers the session let go)."""
+        for layer in layers:
+            if layer.path.parent == self.path:
+                layer.path.unlink(missing_ok=True)
 
 
 def _geojson_document(
