@@ -348,6 +348,10 @@ WATCH = """
 """
 OURS_DRAWN = "!!document.querySelector('[data-ready=\"1\"]')"
 THEIRS_DRAWN = "!!document.querySelector('.leaflet-overlay-pane path')"
+ALL_READ = (
+    "!document.getElementById('posture-details') || "
+    "!!document.querySelector('[data-details=\"1\"]')"
+)
 
 
 def in_chromium(pages: dict[str, tuple[Path, str]], repeats: int) -> dict[str, dict[str, float]]:
@@ -370,6 +374,9 @@ def in_chromium(pages: dict[str, tuple[Path, str]], repeats: int) -> dict[str, d
                 page.goto(path.as_uri(), wait_until="commit", timeout=900_000)
                 page.wait_for_function("window.__drawnAt !== undefined", timeout=900_000)
                 times.append(page.evaluate("window.__drawnAt") / 1000)
+                # The heap once the page holds all its data: ours reads a big layer's long
+                # text after the drawn frame (geo/render/details.py).
+                page.wait_for_function(ALL_READ, timeout=900_000)
                 cdp = context.new_cdp_session(page)
                 cdp.send("HeapProfiler.collectGarbage")
                 heaps.append(cdp.send("Runtime.getHeapUsage")["usedSize"])

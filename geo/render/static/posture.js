@@ -238,6 +238,7 @@
         requestAnimationFrame(function () { setTimeout(function () {
           readData(detailsElement).then(function (details) {
             self.addDetails(details);
+            self.map.getContainer().setAttribute('data-details', '1');  // all the text is in
           }).catch(failed);
         }, 0); });
       });
