@@ -69,6 +69,9 @@ def test_an_export_carries_the_text_in_a_second_element_and_reads_back_whole():
     page = map_html(fmap)
     drawn, details = page.split(f'id="{DETAILS_ID}"')
     assert f'id="{PAYLOAD_ID}"' in drawn and "Only in the details" not in drawn
+    # The text comes last, after the script that draws: the browser draws before reading it.
+    assert "window.posture.showEmbedded(" in drawn
+    assert details.rstrip().endswith("</script>\n</html>")
     assert details.count("Only in the details") == rows
     whole = embedded_payload(page)
     assert json.dumps(whole).count("Only in the details") == rows

@@ -81,6 +81,8 @@ class PostureLayers(MacroElement):
         self.config = config
         self.payload = payload
         self.compress_over = compress_over
+        # What goes after everything else in the page (see map_html): a big layer's long text.
+        self.trailer = ""
 
     def render(self, **kwargs: Any) -> None:
         root = self.get_root()
@@ -91,12 +93,15 @@ class PostureLayers(MacroElement):
         if self.payload is not None:
             drawn, details = split_details(self.payload)
             element = payload_element(drawn, self.compress_over)
-            if details:
-                element += payload_element(details, self.compress_over, DETAILS_ID)
             root.html.add_child(Raw(element, "posture_payload"), name="posture_payload")
+            # The long text (most of a big page's bytes) comes last, after the script that
+            # draws the map: the browser starts drawing before it has read those megabytes.
+            self.trailer = (
+                payload_element(details, self.compress_over, DETAILS_ID) if details else ""
+            )
             script += (
                 f"\nwindow.posture.showEmbedded(document.getElementById({PAYLOAD_ID!r}),"
-                f" document.getElementById({DETAILS_ID!r}));"
+                f" {DETAILS_ID!r});"
             )
         root.script.add_child(Raw(script, "posture_script"), name="posture_script")
 
@@ -221,7 +226,16 @@ def build_map(
 
 
 def map_html(fmap: folium.Map) -> str:
-    return fmap.get_root().render()
+    """The page of ``fmap``, with what its PostureLayers puts last (:attr:`~PostureLayers.trailer`)
+    after its final script."""
+    page = fmap.get_root().render()
+    trailer = "".join(
+        child.trailer for child in fmap._children.values() if isinstance(child, PostureLayers)
+    )
+    if not trailer:
+        return page
+    end = page.rindex("</html>")
+    return f"{page[:end]}{trailer}\n{page[end:]}"
 
 
 @lru_cache(maxsize=1)

@@ -220,9 +220,10 @@
 
   /* An exported page's payload, from its data element (geo/render/maps.py): plain JSON, or
      gzipped and base64-encoded when long, opened with the browser's own DecompressionStream.
-     A big layer's long text comes in a second element (geo/render/details.py), opened once
-     the map has drawn, so that drawing never waits for it. */
-  PostureMap.prototype.showEmbedded = function (element, detailsElement) {
+     A big layer's long text comes in a second element, last in the page
+     (geo/render/details.py), opened once the map has drawn and the page is read, so that
+     drawing never waits for it. */
+  PostureMap.prototype.showEmbedded = function (element, detailsId) {
     var self = this;
     if (!element) { return; }
     var failed = function (error) {
@@ -231,19 +232,31 @@
     };
     readData(element).then(function (payload) {
       self.show(payload);
-      if (!detailsElement || !self.addDetails) { return; }
+      if (!detailsId || !self.addDetails) { return; }
       self.whenDrawn(function () {
-        // After the drawn frame is on screen (the next frame's start, then a task after it):
-        // the text can wait a moment, the map cannot.
+        // After the drawn frame is on screen (the next frame's start, then a task after it),
+        // and once the page's last element is read: the text can wait, the map cannot.
         requestAnimationFrame(function () { setTimeout(function () {
-          readData(detailsElement).then(function (details) {
-            self.addDetails(details);
-            self.map.getContainer().setAttribute('data-details', '1');  // all the text is in
-          }).catch(failed);
+          whenParsed(function () {
+            var detailsElement = document.getElementById(detailsId);
+            if (!detailsElement) { return; }
+            readData(detailsElement).then(function (details) {
+              self.addDetails(details);
+              self.map.getContainer().setAttribute('data-details', '1');  // all the text is in
+            }).catch(failed);
+          });
         }, 0); });
       });
     }).catch(failed);
   };
+
+  function whenParsed(done) {
+    if (document.readyState === 'loading') {
+      document.addEventListener('DOMContentLoaded', done);
+    } else {
+      done();
+    }
+  }
 
   function readData(element) {
     if (element.type === 'application/json') {
