@@ -418,7 +418,7 @@ def bench(label: str, rows: int, folder: Path, browser: bool) -> dict[str, float
     result["theirs_build"] = export_theirs(export, theirs)
     result["ours_bytes"], result["theirs_bytes"] = ours.stat().st_size, theirs.stat().st_size
     if browser:
-        repeats = 3 if rows <= 10_000 else 1
+        repeats = 3 if rows <= 100_000 else 1
         drawn = in_chromium({"ours": (ours, OURS_DRAWN), "theirs": (theirs, THEIRS_DRAWN)}, repeats)
         for name in ("ours", "theirs"):
             result[f"{name}_drawn"] = drawn[name]["drawn"]
