@@ -18,12 +18,13 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from geo.catalog import Catalog, View, is_event
 from geo.model import Layer
+
+if TYPE_CHECKING:  # numpy is not loaded for `python -m geo --help`, which reads this module
+    import numpy as np
 
 Extent = tuple[float, float, float, float]
 Pair = tuple[Layer, dict[str, Any]]
@@ -87,14 +88,14 @@ class PointRows:
         """The rows as pairs, in row order: every other row, and the plain points ``points``
         (a mask over them) marks, all when None. A point's feature carries what an offstage
         mark reads of it: its point, id and name."""
-        keep = np.ones(len(self.xs), dtype=bool) if points is None else points
+        keep = None if points is None else points.tolist()
         others = iter(self.others)
         point = 0
         for is_plain in self.plain.tolist():
             if not is_plain:
                 yield self.layer, next(others)
                 continue
-            if keep[point]:
+            if keep is None or keep[point]:
                 yield self.layer, self._feature(point)
             point += 1
 
@@ -110,13 +111,12 @@ class PointRows:
 
     def box(self, lasting: bool) -> Extent | None:
         """The box of every row, or with ``lasting`` of those that are not events."""
-        keep = ~self.event if lasting else np.ones(len(self.xs), dtype=bool)
+        xs, ys = (self.xs[~self.event], self.ys[~self.event]) if lasting else (self.xs, self.ys)
         others = [(self.layer, f) for f in self.others]
         if lasting:
             others = [(layer, f) for layer, f in others if not is_event(f, layer)]
         boxes = [_geometry_bbox(f["geometry"]) for _layer, f in others]
-        if keep.any():
-            xs, ys = self.xs[keep], self.ys[keep]
+        if len(xs):
             boxes.append((float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())))
         return _union(boxes)
 
