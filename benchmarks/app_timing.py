@@ -6,6 +6,7 @@ Starts the app as `make run` does, on a free localhost port, and drives Debian's
 - first session: from opening the page to the first map paint, on a server that has just
   started (the first session pays for Python imports and the first load of the layers);
 - warm session: the same in a fresh browser context once the server has served a session;
+- revisit: the same in a new tab of that context, whose cache now holds Streamlit's scripts;
 - toggle and date change: from the click to the map holding the new features.
 
     python benchmarks/app_timing.py [runs]      (default 5; medians are printed)
@@ -200,6 +201,17 @@ def first_paint(browser, url: str) -> tuple[float, object, object]:
     return painted - started, context, page
 
 
+def revisit(context, url: str) -> float:
+    """First paint of a new tab in a browser that has opened the app before (its cache holds
+    Streamlit's scripts), as for an analyst who comes back to it."""
+    page = context.new_page()
+    started = time.perf_counter()
+    page.goto(url)
+    painted = wait_until(page, lambda: map_count(page) is not None)
+    page.close()
+    return painted - started
+
+
 def update(page, action) -> float:
     before = map_count(page)
     started = time.perf_counter()
@@ -223,7 +235,7 @@ def choose(page, label: str, option: str) -> None:
 
 def main(runs: int, layers: Path | None = None, toggle: str = "Strikes and other events") -> None:
     results: dict[str, list[float]] = {
-        k: [] for k in ("cold", "first session", "warm session", "toggle", "date change")
+        k: [] for k in ("cold", "first session", "warm session", "revisit", "toggle", "date change")
     }
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=EXECUTABLE, args=FLAGS)
@@ -236,6 +248,7 @@ def main(runs: int, layers: Path | None = None, toggle: str = "Strikes and other
                 context.close()
                 paint, context, page = first_paint(browser, url)
                 results["warm session"].append(paint)
+                results["revisit"].append(revisit(context, url))
                 events = page.get_by_text(toggle, exact=False).first
                 results["toggle"].append(update(page, events.click))
                 results["toggle"].append(update(page, events.click))
