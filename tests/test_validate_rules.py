@@ -8,6 +8,7 @@ import json
 import pytest
 
 from geo.validate import validate_bytes, validate_paths
+from geo.validate.sources import is_mirror
 from tests.helpers import feature, layer_doc, write_doc
 
 TODAY = dt.date(2026, 11, 22)
@@ -288,13 +289,33 @@ def test_published_after_accessed():
     assert "published 2026-11-05 is after accessed 2026-11-01" in text
 
 
-def test_mirror_hosts_are_refused():
-    text = only(_source_doc(url="https://wikimili.com/en/Al_Udeid_Air_Base"))
-    assert "wikimili.com is a mirror or proxy" in text and "cite the original page" in text
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://wikimili.com/en/Al_Udeid_Air_Base", "wikimili.com"),
+        ("https://en.m.wikiwand.com/en/Al_Udeid_Air_Base", "en.m.wikiwand.com"),  # under one
+        ("https://news-copy.workers.dev/a", "news-copy.workers.dev"),
+    ],
+)
+def test_mirror_hosts_are_refused(url, host):
+    text = only(_source_doc(url=url))
+    assert f"{host} is a mirror or proxy" in text and "cite the original page" in text
 
 
-def test_archive_copy_belongs_in_archive_url():
-    text = only(_source_doc(url="https://web.archive.org/web/2014/http://example.org/a"))
+def test_a_host_that_only_ends_like_a_mirror_is_not_one():
+    assert is_mirror("notwikimili.com") is False
+    assert is_mirror("wikimili.com.example.org") is False
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://web.archive.org/web/2014/http://example.org/a",
+        "https://www.archive.ph/abcde",  # under an archive's host
+    ],
+)
+def test_archive_copy_belongs_in_archive_url(url):
+    text = only(_source_doc(url=url))
     assert "put the original address in url and the archive copy in archive_url" in text
 
 
