@@ -36,7 +36,6 @@ from pathlib import Path
 
 import numpy as np
 from chromium import EXECUTABLE, FLAGS, free_port
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,21 +218,10 @@ def update(page, action) -> float:
     return wait_until(page, lambda: map_count(page) not in (None, before)) - started
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick an option of a select box; a rerun that lands as it opens closes it, so retry."""
-    for _ in range(5):
-        page.get_by_role("combobox", name=label).click()
-        choice = page.get_by_role("option", name=option, exact=True)
-        try:
-            choice.wait_for(timeout=5000)
-        except PlaywrightTimeoutError:
-            continue
-        choice.click()
-        return
-    raise SystemExit(f"the {label} select box never showed {option!r}")
-
-
 def main(runs: int, layers: Path | None = None, toggle: str = "Strikes and other events") -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.helpers import choose_option
+
     results: dict[str, list[float]] = {
         k: [] for k in ("cold", "first session", "warm session", "revisit", "toggle", "date change")
     }
@@ -252,7 +240,7 @@ def main(runs: int, layers: Path | None = None, toggle: str = "Strikes and other
                 events = page.get_by_text(toggle, exact=False).first
                 results["toggle"].append(update(page, events.click))
                 results["toggle"].append(update(page, events.click))
-                choose(page, "Step", "year")
+                choose_option(page, "Step", "year")
                 page.wait_for_timeout(500)
                 back = page.get_by_role("button", name="◀")
                 results["date change"].append(update(page, back.click))

@@ -93,3 +93,20 @@ def map_args(app: Any) -> dict[str, Any]:
             )
             return args
     raise AssertionError("no map on the page")
+
+
+def choose_option(page: Any, label: str, option: str) -> None:
+    """Pick an option of a Streamlit select box in a real browser; a rerun that lands as it
+    opens closes it, so retry (the tests and benchmarks/app_timing.py use this)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    for _ in range(3):
+        page.get_by_role("combobox", name=label).click()
+        choice = page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.wait_for(timeout=5000)
+        except PlaywrightTimeoutError:
+            continue
+        choice.click()
+        return
+    raise AssertionError(f"the {label} select box never showed {option!r}")

@@ -10,11 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.catalog import View, load_catalog
 from geo.model import PartialDate
-from tests.helpers import LAYERS, feature, layer_doc
+from tests.helpers import LAYERS, choose_option, feature, layer_doc
 
 pytestmark = pytest.mark.browser
 COMPONENT = "iframe[title='geo.app.map_component.posture_map']"
@@ -116,20 +115,6 @@ def test_the_map_draws_again_after_another_page(context, app_url, catalog):
     page.get_by_text(re.compile(r"^Strikes and other events \(\d+\)$")).click()
     wait_for_count(page, total - events)
     assert context.recorder.outside == []
-
-
-def choose_option(page, label: str, option: str) -> None:
-    """Pick an option of a select box; a rerun that lands as it opens closes it, so retry."""
-    for _ in range(3):
-        page.get_by_role("combobox", name=label).click()
-        choice = page.get_by_role("option", name=option, exact=True)
-        try:
-            choice.wait_for(timeout=5000)
-        except PlaywrightTimeoutError:
-            continue
-        choice.click()
-        return
-    raise AssertionError(f"the {label} select box never showed {option!r}")
 
 
 def test_moving_the_date_to_2023_drops_the_2024_events(context, app_url, catalog):
