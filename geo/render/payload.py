@@ -352,6 +352,28 @@ def fatalities_label(value: int | dict[str, int]) -> str:
     return f"{value['best']:,}" + (f" ({bounds})" if bounds else "")
 
 
+def register_work(
+    source: dict[str, Any], sources: list[dict[str, str]], source_index: dict[tuple[str, ...], int]
+) -> int:
+    """The cited work's number in ``sources``, added there if new: a work is its
+    ``WORK_FIELDS``, an empty one the same as a missing one."""
+    key = tuple([source.get(field) or "" for field in WORK_FIELDS])
+    number = source_index.get(key)
+    if number is None:
+        number = source_index[key] = len(sources)
+        work = {
+            "title": source["title"],
+            "publisher": source["publisher"],
+            "url": source["url"],
+            "published": _label(source.get("published")),
+            "accessed": _label(source["accessed"]),
+        }
+        if source.get("archive_url"):
+            work["archive_url"] = source["archive_url"]
+        sources.append(work)
+    return number
+
+
 def _feature(
     feature: dict[str, Any],
     layer: Layer,
@@ -364,20 +386,7 @@ def _feature(
     notes: dict[str, str] = {}
     by_url: dict[str, int] = {}
     for source in props["sources"]:
-        key = tuple(source.get(field) or "" for field in WORK_FIELDS)
-        if key not in source_index:
-            source_index[key] = len(sources)
-            work = {
-                "title": source["title"],
-                "publisher": source["publisher"],
-                "url": source["url"],
-                "published": _label(source.get("published")),
-                "accessed": _label(source["accessed"]),
-            }
-            if source.get("archive_url"):
-                work["archive_url"] = source["archive_url"]
-            sources.append(work)
-        number = source_index[key]
+        number = register_work(source, sources, source_index)
         by_url.setdefault(source["url"], number)
         if number not in refs:
             refs.append(number)

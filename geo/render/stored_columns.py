@@ -43,6 +43,7 @@ from geo.render.payload import (
     country_name,
     dates_label,
     fatalities_label,
+    register_work,
 )
 from geo.store.columns import GEOMETRY, rows_to_features
 from geo.store.query import where_clause
@@ -288,27 +289,6 @@ class _Cited:
     values: dict[str, list[Any]]
 
 
-def _register(
-    source: dict[str, Any], sources: list[dict[str, str]], source_index: dict[tuple[str, ...], int]
-) -> int:
-    """The work's number in ``sources``, added there if new, as ``_feature`` does it."""
-    key = tuple([source.get(field) or "" for field in WORK_FIELDS])
-    number = source_index.get(key)
-    if number is None:
-        number = source_index[key] = len(sources)
-        work = {
-            "title": source["title"],
-            "publisher": source["publisher"],
-            "url": source["url"],
-            "published": _label(source.get("published")),
-            "accessed": _label(source["accessed"]),
-        }
-        if source.get("archive_url"):
-            work["archive_url"] = source["archive_url"]
-        sources.append(work)
-    return number
-
-
 def _cite(
     table: pa.Table, sources: list[dict[str, str]], source_index: dict[tuple[str, ...], int]
 ) -> _Cited:
@@ -348,7 +328,7 @@ def _cite_columns(
     for distinct in np.argsort(first, kind="stable").tolist():  # in the order first cited
         entry = int(first[distinct])
         source = {name: fields[name][entry].as_py() for name in WORK_FIELDS}
-        number_of[distinct] = _register(source, sources, source_index)
+        number_of[distinct] = register_work(source, sources, source_index)
     numbers = number_of[work]
     # src: each work once per row, in the order the row cites it.
     rows = table.num_rows
@@ -412,7 +392,7 @@ def _cite_rows(
         notes: dict[str, str] = {}
         urls = by_url[code]
         for source in orjson.loads(texts[code]):
-            number = _register(source, sources, source_index)
+            number = register_work(source, sources, source_index)
             urls.setdefault(source["url"], number)
             if number not in refs:
                 refs.append(number)
