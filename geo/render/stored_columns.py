@@ -78,21 +78,6 @@ class StoredPart:
     framed: PointRows
 
 
-def stored_part(
-    layer: Layer,
-    view: View,
-    sources: list[dict[str, str]],
-    source_index: dict[tuple[str, ...], int],
-    budget: int,
-    big_layer_points: int,
-) -> StoredPart | None:
-    """The payload of a Parquet layer for ``view``, at most ``budget`` rows of it, with the
-    cited works added to ``sources``/``source_index`` as the row path adds them; None (and
-    nothing added) when it has no more than ``big_layer_points`` plain points to draw."""
-    with _collector_paused():
-        return _stored_part(layer, view, sources, source_index, budget, big_layer_points)
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cycle collector off for a while: it would walk the ever more dicts and lists
@@ -106,7 +91,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _stored_part(
+@_collector_paused()
+def stored_part(
     layer: Layer,
     view: View,
     sources: list[dict[str, str]],
@@ -114,6 +100,9 @@ def _stored_part(
     budget: int,
     big_layer_points: int,
 ) -> StoredPart | None:
+    """The payload of a Parquet layer for ``view``, at most ``budget`` rows of it, with the
+    cited works added to ``sources``/``source_index`` as the row path adds them; None (and
+    nothing added) when it has no more than ``big_layer_points`` plain points to draw."""
     spec = stored_filter(layer, view)
     where, params = where_clause(spec)
     # Counted apart and cut in SQL, so that past the cap the rows not drawn are not parsed.
