@@ -458,3 +458,58 @@ def test_the_app_sends_a_big_layers_long_text_for_the_opened_row_only(context, a
     )
     assert frame.locator(".posture-pending").count() == 0
     assert context.recorder.outside == []
+
+
+def is_dark_red(rgb: tuple[int, int, int]) -> bool:
+    """compare.js's 'struck' ring, #67000d."""
+    r, g, b = rgb
+    return 70 <= r <= 140 and g < 40 and b < 50
+
+
+def test_a_big_layers_changed_rows_are_drawn_in_their_compare_style(context, tmp_path):
+    """With --compare, the events of a big layer struck between the two dates (the only
+    events such a view shows) get the dark red ring that compare.js gives a small layer's
+    struck event; the same rows exported without --compare keep the layer's colour."""
+    from tests.helpers import run_cli, write_doc
+
+    def place(column: int, row: int) -> tuple[float, float]:
+        return 37.0 + column * 0.04, 34.2 + row * 0.04  # inside Syria, as the validator asks
+
+    features = [
+        feature(
+            f"cmp-{column}-{row}",
+            *place(column, row),
+            name=f"Event {column}/{row}",
+            kind="airstrike",
+            start="2024-06-10",
+            country="SY",
+            location_precision="exact" if column % 2 == 0 else "approximate",
+            **({} if column % 2 == 0 else {"location_note": "Placed at the town's centre"}),
+            actor="A test actor",
+            claim_status="reported",
+        )
+        for row in range(50)
+        for column in range(60)  # 3,000 events: a layer drawn on the canvas
+    ]
+    doc = layer_doc(*features, group="events", layer_id="big-events")
+    doc["layer"]["style"] = {"color": "#cc0000", "marker": "circle"}
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    write_doc(folder / "big-events.geojson", doc)
+    for compared in (True, False):
+        out = tmp_path / f"compare-{compared}.html"
+        span = ["--compare", "2024-03-01..2024-12-31"] if compared else []
+        result = run_cli("export", "html", "-o", str(out), "--layers-dir", str(folder), *span)
+        assert result.returncode == 0, result.stderr
+        page = open_export(context, out)
+        assert page.evaluate("window.posture.pointLayers.length") == 1  # drawn on the canvas
+        for column in range(4):  # exact and approximate rows
+            lon, lat = place(column, 20)
+            look_at(page, lon, lat)
+            image = pixels(page)
+            x, y = screen_point(page, lon, lat)
+            ring = [image.getpixel((round(x + dx), round(y))) for dx in range(5, 10)]
+            assert any(is_dark_red(rgb) for rgb in ring) is compared, (compared, column, ring)
+            if not compared:
+                assert any(is_layer_colour(rgb) for rgb in ring), (column, ring)
+        page.close()

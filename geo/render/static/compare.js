@@ -12,6 +12,7 @@
     'changed-hands': { color: '#7b3294', weight: 3.5, opacity: 1 },
     struck: { color: '#67000d', weight: 2.5, opacity: 1 }
   };
+  PostureMap.changeStyles = STYLES;  // a big layer's canvas draws its rows so (points.js)
 
   function el(tag, cls, text) {
     var item = document.createElement(tag);

@@ -54,8 +54,38 @@
     return feature;
   }
 
+  /* Compare two dates (compare.js): a row that changed between them is drawn in that change's
+     style, as compare.js restyles a small layer's markers. */
+  var CHANGES = ['opened', 'closed', 'changed-hands', 'struck'];
+
+  /* How a row is drawn: a code per row, its precision (exact 0, else 1) plus twice its change
+     (0 for none, else 1 + its place in CHANGES), and the marker of each code. */
+  function styleCode(columns, row) {
+    var loose = columnValue(columns.lp, row) === 'exact' ? 0 : 1;
+    var change = columns.ch ? CHANGES.indexOf(columnValue(columns.ch, row)) + 1 : 0;
+    return loose + 2 * change;
+  }
+
+  function markerSpec(hex, code, weight) {
+    var loose = code % 2 === 1;
+    var spec = { fill: hex, stroke: hex, fillOpacity: loose ? 0.15 : 0.8, opacity: 0.95,
+      weight: weight, dash: loose ? [4, 3] : null };
+    var change = Math.floor(code / 2);
+    var style = change && PostureMap.changeStyles && PostureMap.changeStyles[CHANGES[change - 1]];
+    if (style) {
+      spec.stroke = color(style.color);
+      if (style.fillColor) { spec.fill = color(style.fillColor); }
+      if (style.fillOpacity !== undefined) { spec.fillOpacity = style.fillOpacity; }
+      if (style.opacity !== undefined) { spec.opacity = style.opacity; }
+      if (style.dashArray) { spec.dash = style.dashArray.split(' ').map(Number); }
+      if (weight === WEIGHT) { spec.weight = style.weight; }
+    }
+    return spec;
+  }
+
   /* The marker drawn once, into a small canvas that every point of its kind copies. */
-  function sprite(shape, hex, loose, weight, ratio) {
+  function sprite(shape, spec, ratio) {
+    var weight = spec.weight;
     var reach = RADIUS * 1.3 + weight + 1;
     var size = Math.ceil(2 * reach * ratio);
     var canvas = document.createElement('canvas');
@@ -79,15 +109,15 @@
     } else {
       ctx.arc(c, c, r, 0, Math.PI * 2);
     }
-    ctx.fillStyle = hex;
-    ctx.globalAlpha = loose ? 0.15 : 0.8;
+    ctx.fillStyle = spec.fill;
+    ctx.globalAlpha = spec.fillOpacity;
     ctx.fill();
-    ctx.globalAlpha = 0.95;
-    ctx.strokeStyle = hex;
+    ctx.globalAlpha = spec.opacity;
+    ctx.strokeStyle = spec.stroke;
     ctx.lineWidth = weight;
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
-    if (loose) { ctx.setLineDash([4, 3]); }
+    if (spec.dash) { ctx.setLineDash(spec.dash); }
     ctx.stroke();
     return { canvas: canvas, half: Math.floor(size / 2) };  // whole pixels: no resampling
   }
@@ -122,7 +152,7 @@
       var crs = pm.map.options.crs;
       this._px = new Float64Array(rows);
       this._py = new Float64Array(rows);
-      this._loose = new Uint8Array(rows);
+      this._style = new Uint8Array(rows);
       this._index = new KDBush(rows);
       var mercator = crs === L.CRS.EPSG3857;
       for (var n = 0; n < rows; n++) {
@@ -136,12 +166,13 @@
           this._py[n] = p.y;
         }
         this._index.add(this._px[n], this._py[n]);
-        this._loose[n] = columnValue(columns.lp, n) === 'exact' ? 0 : 1;
+        this._style[n] = styleCode(columns, n);
       }
       this._index.finish();
       this._rowById = null;  // id -> row, made when first asked (entryOf)
       this._entries = {};
-      this._sprites = null;
+      this._sprites = null;   // the marker of each style code, and selected
+      this._chosen = null;
     },
 
     /* The entry of the row with this id, or null: what pm.entry(id) finds for a big layer. */
@@ -214,11 +245,14 @@
         var hex = color(this.layer.color);
         var shape = this.layer.marker || 'circle';
         this._ratio = ratio;
-        this._sprites = [
-          sprite(shape, hex, false, WEIGHT, ratio), sprite(shape, hex, true, WEIGHT, ratio),
-          sprite(shape, hex, false, SELECTED_WEIGHT, ratio),
-          sprite(shape, hex, true, SELECTED_WEIGHT, ratio)
-        ];
+        this._sprites = [];
+        this._chosen = [];
+        for (var code = 0; code < 2 * (CHANGES.length + 1); code++) {
+          this._sprites.push(sprite(shape, markerSpec(hex, code, WEIGHT), ratio));
+          this._chosen.push(sprite(shape, markerSpec(hex, code, SELECTED_WEIGHT), ratio));
+        }
+        this._margin = Math.max.apply(null, this._sprites.concat(this._chosen).map(
+          function (made) { return Math.ceil(made.half); }));
       }
       this._scheduleDraw();
     },
@@ -247,30 +281,30 @@
       var oy = origin.y + this._min.y;
       var px = this._px;
       var py = this._py;
-      var loose = this._loose;
+      var styles = this._style;
       var sprites = this._sprites;
-      var margin = Math.ceil(sprites[3].half);
+      var margin = this._margin;
       // Where a marker of each style already sits, by whole pixel: a second marker of the same
       // style on the same pixel would look the same, so it is not drawn again. Styles never
       // share a pixel's entry, so an approximate point never hides behind an exact one.
       var across = width + 2 * margin;
-      var taken = [new Uint8Array(across * (height + 2 * margin)),
-        new Uint8Array(across * (height + 2 * margin))];
+      var taken = [];
       for (var n = 0, rows = px.length; n < rows; n++) {
         var x = Math.round((px[n] * scale - ox) * ratio);
         var y = Math.round((py[n] * scale - oy) * ratio);
         if (x < -margin || y < -margin || x >= width + margin || y >= height + margin) {
           continue;
         }
-        var style = loose[n];
+        var style = styles[n];
         var cell = (y + margin) * across + x + margin;
+        if (!taken[style]) { taken[style] = new Uint8Array(across * (height + 2 * margin)); }
         if (taken[style][cell]) { continue; }
         taken[style][cell] = 1;
         var s = sprites[style];
         ctx.drawImage(s.canvas, x - s.half, y - s.half);
       }
       if (this.selectedRow !== null) {
-        var chosen = sprites[2 + loose[this.selectedRow]];
+        var chosen = this._chosen[styles[this.selectedRow]];
         ctx.drawImage(chosen.canvas,
           Math.round((px[this.selectedRow] * scale - ox) * ratio - chosen.half),
           Math.round((py[this.selectedRow] * scale - oy) * ratio - chosen.half));
