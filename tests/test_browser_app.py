@@ -99,6 +99,23 @@ def test_toggling_a_layer_changes_the_count(context, app_url, catalog):
     assert context.recorder.outside == []
 
 
+def test_a_layer_switched_off_and_on_is_drawn_from_what_the_map_holds(context, app_url, catalog):
+    """The map's frame keeps the payloads it was sent last: switching a layer off and on
+    again draws the held one, without asking the app to send it again."""
+    page = open_app(context, app_url)
+    total = map_count(page)
+    events = sum(
+        1 for layer, _ in catalog.features(View(as_of=TODAY.isoformat())) if layer.id == "events"
+    )
+    switch = page.get_by_text(re.compile(r"^Strikes and other events \(\d+\)$"))
+    for expected in (total - events, total, total - events, total):
+        switch.click()
+        wait_for_count(page, expected)
+    component = page.frame_locator(COMPONENT).locator("body")
+    assert component.get_attribute("data-asks") is None  # never asked for a resend
+    assert context.recorder.outside == []
+
+
 def test_the_map_draws_again_after_another_page(context, app_url, catalog):
     """A new map frame after a page switch asks for the map page and the payload, which the
     session sends only once each; it draws them, and a toggle then still reaches it."""

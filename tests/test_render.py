@@ -227,6 +227,36 @@ def test_a_rerun_that_only_changes_the_selection_does_not_resend_the_payload(cat
     assert map_args(app)["payload"] is None
 
 
+def test_the_map_holds_the_last_two_payloads_and_is_not_sent_them_again(catalog):
+    """A view shown again while the map's frame still holds its payload (a layer switched off
+    and on, a date stepped back and forth) sends none; one the frame has let go is sent."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import ROOT, map_args
+
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    app.query_params["asof"] = "all"
+    app.run()
+    assert not app.exception, app.exception
+
+    def sent(action) -> tuple[str, bool]:
+        action()
+        args = map_args(app)
+        return args["payload_key"], args["payload"] is not None
+
+    events = app.checkbox(key="layer:events")
+    every, sent_every = sent(lambda: None)
+    no_events, sent_no_events = sent(lambda: events.uncheck().run())
+    assert sent_every and sent_no_events and every != no_events
+    assert sent(lambda: app.checkbox(key="layer:events").check().run()) == (every, False)
+    assert sent(lambda: app.checkbox(key="layer:events").uncheck().run()) == (no_events, False)
+    # A third view: the frame now holds it and the last one shown (no events), not every date.
+    third, sent_third = sent(lambda: app.checkbox(key="all_dates").uncheck().run())
+    assert sent_third and third not in (every, no_events)
+    assert sent(lambda: app.checkbox(key="all_dates").check().run()) == (no_events, False)
+    assert sent(lambda: app.checkbox(key="layer:events").check().run()) == (every, True)
+
+
 def test_the_app_builds_a_views_payload_once(catalog):
     """A rerun that changes only the selection (or another session on the same view) reuses
     the payload instead of building it again."""

@@ -5,12 +5,12 @@ A big layer's long text (names, descriptions, notes, source text) stays here and
 browser one row at a time, for the selected feature (geo/render/details.py).
 
 A payload goes to the browser once per change of data, as gzipped JSON bytes (which cross
-into the map's frame as they are): this session remembers the key of the payload it last sent
-and sends ``payload=None`` while the key stays the same (a rerun that only changes the
-selection). The map page itself (Leaflet, our scripts, the basemap: about 1 MB) goes the same
-way, once per session and tiles choice. The frame keeps what it was sent; a new frame (after a
-page switch) that is handed a key it does not hold asks for it, and the next run sends the page
-and the payload again.
+into the map's frame as they are). The frame keeps the last :data:`HELD` payloads it was sent,
+and this session remembers their keys: it sends ``payload=None`` for a payload the frame holds
+(a rerun that only changes the selection, or a layer switched off and on again). The map page
+itself (Leaflet, our scripts, the basemap: about 1 MB) goes once per session and tiles choice.
+A new frame (after a page switch) that is handed a key it does not hold asks for it, and the
+next run sends the page and the payload again.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ _FRONTEND = Path(__file__).resolve().parent / "map_frontend"
 _component = components.declare_component("posture_map", path=str(_FRONTEND))
 # Where the app opens when the URL names no view: the Levant and the Gulf.
 APP_DEFAULT_VIEW = {"lat": 28.5, "lng": 44.5, "zoom": 5}
-# Session state: the keys of the payload and of the map page last sent to the map, and the
-# stamp of the last resend the map asked for.
+# Session state: the keys of the payloads the map holds (oldest first) and of the map page
+# last sent to it, and the stamp of the last resend the map asked for.
 SENT_KEY = "_posture_map_sent"
+HELD = 2  # payloads the map's frame keeps (map_frontend/index.html HELD)
 SHELL_SENT_KEY = "_posture_map_shell_sent"
 ASKED_KEY = "_posture_map_asked"
 # The payloads built last, by key, for every session of this server, with their packed bytes.
@@ -74,11 +75,13 @@ def posture_map(
     (``window``, ``asof``) changed it, and carrying the frame on screen (``extent``).
     ``height`` 0 fits the map to the browser window.
 
-    The payload is sent only when its key differs from the one this session sent last; a
-    frame that asks for it (``missing``, stamped ``missingAt``) gets it on a rerun."""
+    The payload is sent only when the frame does not hold it (its last :data:`HELD`, the
+    most recently shown last, as the frame keeps them); a frame that asks for it (``missing``,
+    stamped ``missingAt``) gets it on a rerun."""
     ss = st.session_state
     current = payload_key(catalog, view)
-    send = ss.get(SENT_KEY) != current
+    held = [key for key in ss.get(SENT_KEY, []) if key != current]
+    send = len(held) == len(ss.get(SENT_KEY, []))
     shell, shell_key = packed_shell(tiles)
     drawn, details = split_details(payload)  # cheap: it regroups columns, copies none
     value = _component(
@@ -93,7 +96,7 @@ def posture_map(
         key=key,
         default=None,
     )
-    ss[SENT_KEY] = current
+    ss[SENT_KEY] = [*held, current][-HELD:]
     ss[SHELL_SENT_KEY] = shell_key
     if not isinstance(value, dict):
         return None

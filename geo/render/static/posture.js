@@ -143,11 +143,18 @@
     });
   }
 
-  /* One order from the app's frame (geo/app/map_frontend/index.html). */
+  /* One order from the app's frame (geo/app/map_frontend/index.html). A payload shown again
+     (a layer switched off and on, a date stepped back) is the one unpacked for its key. */
   PostureMap.prototype.take = function (order) {
     var self = this;
     if (order.posture === 'show' && order.packed instanceof Uint8Array) {
+      var known = this.unpackedFor(order.key);
+      if (known) {
+        this.show(known, order.keepView);
+        return null;
+      }
       return unpack(order.packed).then(function (payload) {
+        self.keepUnpacked(order.key, payload);
         self.show(payload, order.keepView);
       });
     }
@@ -157,6 +164,27 @@
       this.map.setView([order.lat, order.lng], order.zoom, { animate: false });
     }
     return null;
+  };
+
+  var UNPACKED = 2;  // as many as the app's frame holds packed
+
+  /* The payload unpacked for ``key``, now the most recently used, or null. */
+  PostureMap.prototype.unpackedFor = function (key) {
+    var kept = this.unpacked || [];
+    for (var n = 0; key && n < kept.length; n++) {
+      if (kept[n].key === key) {
+        var found = kept.splice(n, 1)[0];
+        kept.push(found);
+        return found.payload;
+      }
+    }
+    return null;
+  };
+
+  PostureMap.prototype.keepUnpacked = function (key, payload) {
+    if (!key) { return; }
+    this.unpacked = (this.unpacked || []).concat([{ key: key, payload: payload }]);
+    while (this.unpacked.length > UNPACKED) { this.unpacked.shift(); }
   };
 
   PostureMap.prototype.tellParent = function (message) {
