@@ -54,24 +54,24 @@
     return feature;
   }
 
-  /* Compare two dates (compare.js): a row that changed between them is drawn in that change's
-     style, as compare.js restyles a small layer's markers. */
-  var CHANGES = ['opened', 'closed', 'changed-hands', 'struck'];
+  /* Compare two dates: a row that changed between them is drawn in that change's style, as
+     compare.js restyles a small layer's markers (its styles, in their order). */
+  function changeKinds() { return Object.keys(PostureMap.changeStyles || {}); }
 
   /* How a row is drawn: a code per row, its precision (exact 0, else 1) plus twice its change
-     (0 for none, else 1 + its place in CHANGES), and the marker of each code. */
-  function styleCode(columns, row) {
+     (0 for none, else 1 + its place in ``kinds``), and the marker of each code. */
+  function styleCode(columns, row, kinds) {
     var loose = columnValue(columns.lp, row) === 'exact' ? 0 : 1;
-    var change = columns.ch ? CHANGES.indexOf(columnValue(columns.ch, row)) + 1 : 0;
+    var change = columns.ch ? kinds.indexOf(columnValue(columns.ch, row)) + 1 : 0;
     return loose + 2 * change;
   }
 
-  function markerSpec(hex, code, weight) {
+  function markerSpec(hex, code, weight, kinds) {
     var loose = code % 2 === 1;
     var spec = { fill: hex, stroke: hex, fillOpacity: loose ? 0.15 : 0.8, opacity: 0.95,
       weight: weight, dash: loose ? [4, 3] : null };
     var change = Math.floor(code / 2);
-    var style = change && PostureMap.changeStyles && PostureMap.changeStyles[CHANGES[change - 1]];
+    var style = change && PostureMap.changeStyles[kinds[change - 1]];
     if (style) {
       spec.stroke = color(style.color);
       if (style.fillColor) { spec.fill = color(style.fillColor); }
@@ -155,6 +155,7 @@
       this._style = new Uint8Array(rows);
       this._index = new KDBush(rows);
       var mercator = crs === L.CRS.EPSG3857;
+      var kinds = changeKinds();
       for (var n = 0; n < rows; n++) {
         if (mercator) {  // Leaflet's own projection at zoom 0, without two objects a point
           var sin = Math.sin(Math.max(Math.min(columns.y[n], MAX_LAT), -MAX_LAT) * DEG);
@@ -166,7 +167,7 @@
           this._py[n] = p.y;
         }
         this._index.add(this._px[n], this._py[n]);
-        this._style[n] = styleCode(columns, n);
+        this._style[n] = styleCode(columns, n, kinds);
       }
       this._index.finish();
       this._rowById = null;  // id -> row, made when first asked (entryOf)
@@ -247,9 +248,10 @@
         this._ratio = ratio;
         this._sprites = [];
         this._chosen = [];
-        for (var code = 0; code < 2 * (CHANGES.length + 1); code++) {
-          this._sprites.push(sprite(shape, markerSpec(hex, code, WEIGHT), ratio));
-          this._chosen.push(sprite(shape, markerSpec(hex, code, SELECTED_WEIGHT), ratio));
+        var kinds = changeKinds();
+        for (var code = 0; code < 2 * (kinds.length + 1); code++) {
+          this._sprites.push(sprite(shape, markerSpec(hex, code, WEIGHT, kinds), ratio));
+          this._chosen.push(sprite(shape, markerSpec(hex, code, SELECTED_WEIGHT, kinds), ratio));
         }
         this._margin = Math.max.apply(null, this._sprites.concat(this._chosen).map(
           function (made) { return Math.ceil(made.half); }));
