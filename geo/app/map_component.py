@@ -80,8 +80,8 @@ def posture_map(
     stamped ``missingAt``) gets it on a rerun."""
     ss = st.session_state
     current = payload_key(catalog, view)
-    held = [key for key in ss.get(SENT_KEY, []) if key != current]
-    send = len(held) == len(ss.get(SENT_KEY, []))
+    held = ss.get(SENT_KEY, [])
+    send = current not in held
     shell, shell_key = packed_shell(tiles)
     drawn, details = split_details(payload)  # cheap: it regroups columns, copies none
     value = _component(
@@ -96,7 +96,7 @@ def posture_map(
         key=key,
         default=None,
     )
-    ss[SENT_KEY] = [*held, current][-HELD:]
+    ss[SENT_KEY] = [*(key for key in held if key != current), current][-HELD:]
     ss[SHELL_SENT_KEY] = shell_key
     if not isinstance(value, dict):
         return None
