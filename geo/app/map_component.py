@@ -11,6 +11,10 @@ and this session remembers their keys: it sends ``payload=None`` for a payload t
 itself (Leaflet, our scripts, the basemap: about 1 MB) goes once per session and tiles choice.
 A new frame (after a page switch) that is handed a key it does not hold asks for it, and the
 next run sends the page and the payload again.
+
+A big Parquet layer goes as a part held for every date (geo/render/held.py): the frame keeps
+the last :data:`HELD_PARTS` parts, sent once each, and a view's payload says which rows of
+them it shows. So a date step sends a payload of a few kilobytes, not the layer again.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from typing import Any
 import streamlit as st
 import streamlit.components.v1 as components
 
-from geo.catalog import Catalog, View
+from geo.catalog import Catalog, View, is_stored
 from geo.render import build_map, map_html
 from geo.render.details import row_details, split_details
+from geo.render.held import HeldPart, held_key, held_part, held_row_details
 from geo.render.maps import packed_json
-from geo.render.payload import build_payload
+from geo.render.payload import BIG_LAYER_POINTS, MAX_DRAWN, build_payload
 
 _FRONTEND = Path(__file__).resolve().parent / "map_frontend"
 _component = components.declare_component("posture_map", path=str(_FRONTEND))
@@ -39,11 +44,17 @@ APP_DEFAULT_VIEW = {"lat": 28.5, "lng": 44.5, "zoom": 5}
 SENT_KEY = "_posture_map_sent"
 HELD = 2  # payloads the map's frame keeps (map_frontend/index.html HELD)
 SHELL_SENT_KEY = "_posture_map_shell_sent"
+PARTS_SENT_KEY = "_posture_map_parts_sent"
+HELD_PARTS = 4  # parts the map's frame keeps (map_frontend/index.html HELD_PARTS)
 ASKED_KEY = "_posture_map_asked"
 # The payloads built last, by key, for every session of this server, with their packed bytes.
 KEPT_PAYLOADS = 2
 _BUILT: dict[str, dict[str, Any]] = {}
 _PACKED: dict[str, bytes] = {}
+# Big layers' parts by key (None: the layer has no part for those filters), and their bytes.
+KEPT_PARTS = 4
+_PARTS: dict[str, HeldPart | None] = {}
+_PACKED_PARTS: dict[str, bytes] = {}
 _BUILT_LOCK = threading.Lock()
 
 
@@ -84,13 +95,23 @@ def posture_map(
     send = current not in held
     shell, shell_key = packed_shell(tiles)
     drawn, details = split_details(payload)  # cheap: it regroups columns, copies none
+    parts = {part.key: part for part in view_parts(catalog, view).values()}
+    parts = {entry["held"]: parts[entry["held"]] for entry in drawn["layers"] if "held" in entry}
+    parts_held = ss.get(PARTS_SENT_KEY, [])
+    parts_sent = [part_key for part_key in parts if part_key not in parts_held]
+    packed_parts = [_packed_part(parts[part_key]) for part_key in parts_sent]
+    detail = row_details(drawn, details, view.selected) if details else None
     value = _component(
         shell=shell if ss.get(SHELL_SENT_KEY) != shell_key else None,
         shell_key=shell_key,
         payload=_packed(current, drawn) if send else None,
         payload_key=current,
+        payload_parts=list(parts),
+        parts=b"".join(packed_parts) if parts_sent else None,
+        part_keys=parts_sent,
+        part_sizes=[len(packed) for packed in packed_parts],
         selected=view.selected,
-        detail=row_details(drawn, details, view.selected) if details else None,
+        detail=detail or held_row_details(drawn, parts, view.selected),
         labels=labels,
         height=height,
         key=key,
@@ -98,13 +119,15 @@ def posture_map(
     )
     ss[SENT_KEY] = [*(key for key in held if key != current), current][-HELD:]
     ss[SHELL_SENT_KEY] = shell_key
+    ss[PARTS_SENT_KEY] = [*(k for k in parts_held if k not in parts), *parts][-HELD_PARTS:]
     if not isinstance(value, dict):
         return None
     asked_at = value.get("missingAt")
     if value.get("missing") == current and asked_at != ss.get(ASKED_KEY):
         ss[ASKED_KEY] = asked_at
         del ss[SENT_KEY]
-        del ss[SHELL_SENT_KEY]  # a new frame lacks the page as well as the payload
+        del ss[SHELL_SENT_KEY]  # a new frame lacks the page and the parts as well
+        del ss[PARTS_SENT_KEY]
         st.rerun()
     return value
 
@@ -124,15 +147,54 @@ def _packed(key: str, drawn: dict[str, Any]) -> bytes:
     return packed
 
 
+def _packed_part(part: HeldPart) -> bytes:
+    """A part as the map is sent it (gzipped JSON), packed once per key."""
+    with _BUILT_LOCK:
+        packed = _PACKED_PARTS.get(part.key)
+    if packed is None:
+        packed = packed_json(part.message())
+        with _BUILT_LOCK:
+            _PACKED_PARTS[part.key] = packed
+            while len(_PACKED_PARTS) > KEPT_PARTS:
+                _PACKED_PARTS.pop(next(iter(_PACKED_PARTS)))
+    return packed
+
+
+def view_parts(catalog: Catalog, view: View) -> dict[str, HeldPart]:
+    """The parts of the view's big Parquet layers, by layer id, each built once per key
+    (geo/render/held.py): while it compares nothing, a date step reuses them."""
+    if view.compare:
+        return {}
+    found = {}
+    for layer in catalog.visible_layers(view):
+        if not is_stored(layer):
+            continue
+        key = held_key(layer, view, MAX_DRAWN, BIG_LAYER_POINTS)
+        with _BUILT_LOCK:
+            known = key in _PARTS
+            part = _PARTS.get(key)
+        if not known:
+            part = held_part(layer, view, max_drawn=MAX_DRAWN, big_layer_points=BIG_LAYER_POINTS)
+            with _BUILT_LOCK:
+                _PARTS[key] = part
+                while len(_PARTS) > KEPT_PARTS:  # a part of 100,000 events is big
+                    _PARTS.pop(next(iter(_PARTS)))
+        if part is not None:
+            found[layer.id] = part
+    return found
+
+
 def view_payload(catalog: Catalog, view: View) -> dict[str, Any]:
     """``build_payload(catalog, view)``, built again only when :func:`payload_key` changes: a
     rerun that changes only the selection, and another session on the same view, reuse it.
-    ``view.selected`` is ignored. The payload is shared: read it, never change it."""
+    ``view.selected`` is ignored. The payload is shared: read it, never change it. A big
+    Parquet layer is sent as a part held for every date (:func:`view_parts`)."""
     current = payload_key(catalog, view)
     with _BUILT_LOCK:
         built = _BUILT.get(current)
     if built is None:
-        built = build_payload(catalog, view.with_(selected=None))
+        parts = view_parts(catalog, view)
+        built = build_payload(catalog, view.with_(selected=None), held=parts)
         with _BUILT_LOCK:
             _BUILT[current] = built
             while len(_BUILT) > KEPT_PAYLOADS:  # a payload of 100,000 events is big

@@ -30,15 +30,19 @@ def split_details(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
     details: dict[str, dict[str, Any]] = {}
     layers = []
     for index, layer in enumerate(payload["layers"]):
-        columns = layer.get("columns")
-        apart = {k: v for k, v in (columns or {}).items() if _goes_apart(k, v)}
+        kept, apart = split_columns(layer.get("columns") or {})
         if not apart:
             layers.append(layer)
             continue
-        kept = {k: v for k, v in columns.items() if k not in apart}
         layers.append({**layer, "columns": kept, "details": APART})
         details[str(index)] = apart
     return {**payload, "layers": layers}, details
+
+
+def split_columns(columns: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A big layer's columns as (those the map draws from, the long text)."""
+    apart = {k: v for k, v in columns.items() if _goes_apart(k, v)}
+    return {k: v for k, v in columns.items() if k not in apart}, apart
 
 
 def merge_details(payload: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
@@ -65,19 +69,20 @@ def row_details(
         return None
     for key, apart in details.items():
         ids = payload["layers"][int(key)]["columns"].get("i")
-        row = _row_of(ids, feature_id)
+        row = row_of(ids, feature_id)
         if row is None:
             continue
-        values = {}
-        for name, column in apart.items():
-            value = column[row]
-            if value is not None:
-                values[name] = value
-        return {"layer": int(key), "row": row, "id": feature_id, "values": values}
+        return {"layer": int(key), "row": row, "id": feature_id, "values": values_of(apart, row)}
     return None
 
 
-def _row_of(ids: Any, feature_id: str) -> int | None:
+def values_of(apart: dict[str, Any], row: int) -> dict[str, Any]:
+    """One row's long text: each column's value that is not None."""
+    return {name: column[row] for name, column in apart.items() if column[row] is not None}
+
+
+def row_of(ids: Any, feature_id: str) -> int | None:
+    """The first row with this id in an id column (plain or dictionary-encoded), or None."""
     if isinstance(ids, list):
         try:
             return ids.index(feature_id)

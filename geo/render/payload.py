@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pycountry
@@ -68,6 +68,9 @@ from geo.catalog import Catalog, View, _span, is_event, is_stored, matches, stor
 from geo.compare import CHANGE_LABELS, view_changes
 from geo.framing import Item, frame_for
 from geo.model import Layer, PartialDate, date_range_label
+
+if TYPE_CHECKING:
+    from geo.render.held import HeldPart
 
 PRECISION_WORDS = {
     "year": "known to the year",
@@ -92,11 +95,15 @@ def build_payload(
     *,
     max_drawn: int = MAX_DRAWN,
     big_layer_points: int = BIG_LAYER_POINTS,
+    held: dict[str, HeldPart] | None = None,
 ) -> dict[str, Any]:
     """Everything the map needs to draw ``view``, as plain JSON-able data.
 
     At most ``max_drawn`` features are sent; a layer with more than ``big_layer_points`` plain
-    points sends them as columns (see the module's docstring)."""
+    points sends them as columns (see the module's docstring). A layer with a part in
+    ``held`` (by layer id; geo/render/held.py) is sent as that part's key (``held``), the rows
+    of it the view shows (``mask``) and those of its ``features`` it shows, while the view
+    compares nothing and the part fits under the cap."""
     sources: list[dict[str, str]] = []
     source_index: dict[tuple[str, ...], int] = {}
     layers: list[dict[str, Any]] = []
@@ -105,6 +112,17 @@ def build_payload(
     changes = view_changes(catalog, view)
     change_of = {change.id: change.kind for change in changes}
     for layer in catalog.visible_layers(view):
+        kept = (held or {}).get(layer.id)
+        if kept is not None and not changes and len(kept.file_rows) <= max_drawn - count:
+            from geo.render.held import narrow, pack_mask
+
+            narrowed = narrow(kept, layer, view)
+            entry = _layer_entry(layer, narrowed.shown, narrowed.shown, narrowed.features)
+            layers.append({**entry, "held": kept.key, "mask": pack_mask(narrowed.points)})
+            pairs.append(narrowed.framed)
+            count += narrowed.shown
+            total += narrowed.shown
+            continue
         if is_stored(layer) and not changes:  # a Parquet layer: its columns from Arrow
             from geo.render.stored_columns import stored_part
 

@@ -68,14 +68,16 @@ CITED_SQL = "from_json(\"sources\", '{}')".format(
 @dataclass
 class StoredPart:
     """One layer's share of the payload: ``features`` (those not sent as columns), ``columns``
-    (see geo/render/payload.py), how many rows are drawn and matched, and the rows as
-    geo/framing.py frames the view with them."""
+    (see geo/render/payload.py), how many rows are drawn and matched, the rows as
+    geo/framing.py frames the view with them, and each drawn row's number in the file (in the
+    order of ``framed.plain``)."""
 
     features: list[dict[str, Any]]
     columns: dict[str, Any]
     shown: int
     total: int
     framed: PointRows
+    file_rows: np.ndarray
 
 
 @contextmanager
@@ -155,6 +157,7 @@ def stored_part(
             names=points.column("name").to_pylist(),
             others=features,
         ),
+        file_rows=table.column("file_row_number").to_numpy().astype(np.int64),
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from geo.store.columns import BBOX, GEOMETRY, property_columns, rows_to_features
@@ -145,6 +146,7 @@ class Table:
         # one when the file changes), so its distinct values are asked once: the app's filters
         # want them on every run.
         self._distinct: dict[str, list[str]] = {}
+        self._span: tuple[dt.date, dt.date] | bool | None = False  # False: not asked yet
 
     def __getstate__(self) -> dict[str, Any]:  # a connection cannot be pickled or copied
         return {"path": self.path, "columns": self.columns}
@@ -192,6 +194,12 @@ class Table:
         where, params = where_clause(spec)
         return rows_to_features(self.arrow(f"WHERE {where} ORDER BY file_row_number", params))
 
+    def row_numbers(self, spec: Filter) -> np.ndarray:
+        """The file row number of every row ``spec`` shows (in no set order)."""
+        where, params = where_clause(spec)
+        found = self.arrow(f"WHERE {where}", params, "file_row_number AS r").column("r")
+        return found.to_numpy().astype(np.int64)
+
     def count(self, spec: Filter) -> int:
         where, params = where_clause(spec)
         return self.arrow(f"WHERE {where}", params, "count(*) AS n").column("n")[0].as_py()
@@ -227,7 +235,13 @@ class Table:
         return found[0][0] if found else None
 
     def date_span(self) -> tuple[dt.date, dt.date] | None:
-        """The first day of the earliest start and the last day of the latest end (or start)."""
+        """The first day of the earliest start and the last day of the latest end (or start);
+        asked once (the file is not written while its Table lives)."""
+        if self._span is False:
+            self._span = self._date_span()
+        return self._span
+
+    def _date_span(self) -> tuple[dt.date, dt.date] | None:
         first = _first_day('"start"')
         last = _last_day('coalesce("end", "start")')
         sql = f"SELECT min({first}), max({last}) FROM {self._relation()}"

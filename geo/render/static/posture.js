@@ -153,10 +153,13 @@
         this.show(known, order.keepView);
         return null;
       }
-      return unpack(order.packed).then(function (payload) {
-        self.keepUnpacked(order.key, payload);
-        self.show(payload, order.keepView);
-      });
+      return Promise.all([unpack(order.packed), this.unpackParts(order.parts || {})])
+        .then(function (opened) {
+          var payload = opened[0];
+          self.narrowHeld(payload);
+          self.keepUnpacked(order.key, payload);
+          self.show(payload, order.keepView);
+        });
     }
     if (order.posture === 'highlight') { this.highlight(order.id); }
     if (order.posture === 'detail' && this.addRowDetails) { this.addRowDetails(order); }
@@ -186,6 +189,63 @@
     this.unpacked = (this.unpacked || []).concat([{ key: key, payload: payload }]);
     while (this.unpacked.length > UNPACKED) { this.unpacked.shift(); }
   };
+
+  var HELD_PARTS = 4;  // as many as the app's frame holds packed
+
+  /* Big layers' parts held for every date (geo/render/held.py), by key: each is opened
+     once, the first time a payload uses it. */
+  PostureMap.prototype.unpackParts = function (packed) {
+    var self = this;
+    this.parts = this.parts || [];
+    return Promise.all(Object.keys(packed).map(function (key) {
+      var known = self.parts.filter(function (part) { return part.key === key; })[0];
+      if (known) { return null; }
+      return unpack(packed[key]).then(function (part) {
+        self.parts = self.parts.filter(function (item) { return item.key !== key; });
+        self.parts.push({ key: key, part: part });
+        while (self.parts.length > HELD_PARTS) { self.parts.shift(); }
+      });
+    }));
+  };
+
+  /* Each layer of ``payload`` sent as a part gets the part's sources and the columns of
+     the rows its ``mask`` shows (one bit a row, the first row in the lowest bit). */
+  PostureMap.prototype.narrowHeld = function (payload) {
+    var parts = this.parts || [];
+    payload.layers.forEach(function (layer) {
+      if (!layer.held) { return; }
+      var item = parts.filter(function (part) { return part.key === layer.held; })[0];
+      if (!item) { throw new Error('the map lacks the rows of layer ' + layer.id); }
+      var part = item.part;
+      layer.sources = part.sources;
+      layer.columns = narrowColumns(part.columns, maskRows(layer.mask, part.columns.rows));
+      if (part.apart) { layer.details = 'apart'; }
+    });
+  };
+
+  /* The rows a base64 mask marks, in order, as an Int32Array. */
+  function maskRows(text, rows) {
+    var binary = atob(text);
+    var found = new Int32Array(rows);
+    var count = 0;
+    for (var row = 0; row < rows; row++) {
+      if (binary.charCodeAt(row >> 3) & (1 << (row & 7))) { found[count++] = row; }
+    }
+    return found.subarray(0, count);
+  }
+
+  function narrowColumns(columns, rows) {
+    var narrowed = { rows: rows.length };
+    Object.keys(columns).forEach(function (key) {
+      if (key === 'rows') { return; }
+      var column = columns[key];
+      var values = Array.isArray(column) ? column : column.codes;
+      var picked = new Array(rows.length);
+      for (var n = 0; n < rows.length; n++) { picked[n] = values[rows[n]]; }
+      narrowed[key] = Array.isArray(column) ? picked : { dict: column.dict, codes: picked };
+    });
+    return narrowed;
+  }
 
   PostureMap.prototype.tellParent = function (message) {
     if (window.parent && window.parent !== window) { window.parent.postMessage(message, '*'); }
@@ -410,7 +470,7 @@
 
   PostureMap.prototype.popup = function (layer, f) {
     var self = this;
-    var sources = this.payload.sources;
+    var sources = layer.sources || this.payload.sources;  // a held part has its own
     var box = el('div', 'posture-popup');
     box.setAttribute('data-feature-id', f.i);
     box.appendChild(el('h3', null, f.n));

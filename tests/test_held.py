@@ -1,0 +1,154 @@
+"""A big layer held for every date and narrowed by a view's mask (geo/render/held.py) shows
+what the payload built for that view alone shows: the same rows with the same values and
+citations, the same counts, frame and edge marks."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from geo.catalog import Catalog, View
+from geo.render.held import held_part, held_row_details, unpack_mask
+from geo.render.payload import build_payload, decode_columns
+from tests.test_stored_columns import BIG, catalog  # noqa: F401  (a fixture)
+
+DATED_VIEWS = [
+    View(),
+    View(window_from="2023-10-07", window_to="2024-04-30"),
+    View(as_of="2024-02"),
+    View(as_of="2021-06-30", window_from="2019-01-01"),
+    View(as_of="2019-12-31"),
+    View(as_of="2024-02", countries=("IQ",), query="ereigniß"),
+    View(layers=("d-dataset", "c-sites"), window_from="2024-01-01", window_to="2024-12-31"),
+    View(layers=("e-quoted", "b-small"), as_of="2023-10-07"),
+    View(as_of="2024-02", extent=(30.0, 25.0, 50.0, 40.0)),
+]
+
+
+def _parts(layers: Catalog, view: View, cap: int = 200_000) -> dict[str, Any]:
+    found = {}
+    for layer in layers.visible_layers(view):
+        if layer.path.suffix == ".parquet":
+            part = held_part(layer, view, max_drawn=cap, big_layer_points=BIG)
+            if part is not None:
+                found[layer.id] = part
+    return found
+
+
+def _cited(feature: dict[str, Any], sources: list[dict[str, Any]]) -> dict[str, Any]:
+    """A feature with each source number replaced by the work it names."""
+    out = dict(feature)
+    if "src" in out:
+        out["src"] = [sources[n] for n in out["src"]]
+    for key in ("q", "sn"):
+        if key in out:
+            out[key] = sorted((repr(sources[int(n)]), text) for n, text in out[key].items())
+    if "cl" in out:
+        out["cl"] = [[*claim[:3], sources[claim[3]]] for claim in out["cl"]]
+    return out
+
+
+def _rows(payload: dict[str, Any], parts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each layer's features and points, as the map ends up with them, citations resolved:
+    a held layer's rows narrowed by its mask as static/posture.js narrowHeld does."""
+    by_key = {part.key: part for part in parts.values()}
+    found = {}
+    for layer in payload["layers"]:
+        sources = payload["sources"]
+        points: list[dict[str, Any]] = []
+        if "held" in layer:
+            part = by_key[layer["held"]]
+            sources = part.sources
+            columns = {**part.columns, **part.details}
+            shown = unpack_mask(layer["mask"], columns["rows"])
+            points = [row for row, keep in zip(decode_columns(columns), shown, strict=True) if keep]
+        elif "columns" in layer:
+            points = decode_columns(layer["columns"])
+        found[layer["id"]] = [_cited(f, sources) for f in [*layer["features"], *points]]
+    return found
+
+
+def _frame(payload: dict[str, Any]) -> tuple[Any, ...]:
+    return payload["count"], payload["total"], payload["bounds"], payload["edges"], payload["time"]
+
+
+@pytest.mark.parametrize("view", DATED_VIEWS, ids=repr)
+def test_a_held_layer_narrowed_shows_what_its_own_payload_shows(catalog, view):  # noqa: F811
+    parts = _parts(catalog, view)
+    assert parts, "the fixture's Parquet layers should have parts"
+    held = build_payload(catalog, view, big_layer_points=BIG, held=parts)
+    own = build_payload(catalog, view, big_layer_points=BIG)
+    assert _frame(held) == _frame(own)
+    assert _rows(held, parts) == _rows(own, {})
+    assert [layer["shown"] for layer in held["layers"]] == [
+        layer["shown"] for layer in own["layers"]
+    ]
+    assert any("held" in layer for layer in held["layers"])
+    assert held["count"] > 0
+
+
+def test_one_part_serves_every_date(catalog):  # noqa: F811
+    """The part is the same for two dates (its rows are built once), and only the masks
+    differ: the date narrows them, not the part."""
+    early, late = View(as_of="2019-12-31"), View(as_of="2025-06-30")
+    parts = _parts(catalog, early)
+    assert {p.key for p in parts.values()} == {p.key for p in _parts(catalog, late).values()}
+    masks = {}
+    for view in (early, late):
+        payload = build_payload(catalog, view, big_layer_points=BIG, held=parts)
+        masks[view.as_of] = [layer.get("mask") for layer in payload["layers"]]
+        own = build_payload(catalog, view, big_layer_points=BIG)
+        assert _rows(payload, parts) == _rows(own, {})
+    assert masks["2019-12-31"] != masks["2025-06-30"]
+
+
+def test_a_part_past_the_cap_is_not_made_and_the_view_is_built_as_before(catalog):  # noqa: F811
+    view = View(as_of="2024-02")
+    assert _parts(catalog, view, cap=100) == {}
+    small_cap = {"max_drawn": 650, "big_layer_points": BIG}
+    parts = _parts(catalog, view, cap=650)
+    held = build_payload(catalog, view, held=parts, **small_cap)
+    own = build_payload(catalog, view, **small_cap)
+    assert _frame(held) == _frame(own)
+    assert _rows(held, parts) == _rows(own, {})
+    assert held["count"] < held["total"]  # the cap cut: a later layer fell back to its own rows
+
+
+def test_a_comparison_is_not_narrowed(catalog):  # noqa: F811
+    view = View(as_of="2024-04-30", compare=("2021-06-30", "2024-04-30"))
+    payload = build_payload(catalog, view, big_layer_points=BIG, held=_parts(catalog, view))
+    assert not any("held" in layer for layer in payload["layers"])
+    assert payload == build_payload(catalog, view, big_layer_points=BIG)
+
+
+def test_a_held_rows_text_is_found_by_its_row_among_those_shown(catalog):  # noqa: F811
+    view = View(layers=("d-dataset",), window_from="2024-01-01")
+    parts = _parts(catalog, view)
+    payload = build_payload(catalog, view, big_layer_points=BIG, held=parts)
+    by_key = {part.key: part for part in parts.values()}
+    [layer] = payload["layers"]
+    part = by_key[layer["held"]]
+    shown = unpack_mask(layer["mask"], part.columns["rows"])
+    assert 0 < shown.sum() < len(shown)
+    ids = decode_columns(
+        {
+            "rows": part.columns["rows"],
+            "x": part.columns["x"],
+            "y": part.columns["y"],
+            "i": part.columns["i"],
+        }
+    )
+    shown_ids = [row["i"] for row, keep in zip(ids, shown, strict=True) if keep]
+    hidden = next(row["i"] for row, keep in zip(ids, shown, strict=True) if not keep)
+    wanted = shown_ids[len(shown_ids) // 2]
+    detail = held_row_details(payload, by_key, wanted)
+    assert detail is not None and detail["row"] == len(shown_ids) // 2
+    assert detail["layer"] == 0 and detail["id"] == wanted
+    row = part.columns["i"].index(wanted)
+    assert detail["values"] == {
+        key: column[row] for key, column in part.details.items() if column[row] is not None
+    }
+    assert held_row_details(payload, by_key, hidden) is None  # not shown at this date
+    assert held_row_details(copy.deepcopy(payload), by_key, None) is None
