@@ -191,6 +191,20 @@ def test_rows_are_records_not_lines_when_quoted_fields_hold_line_breaks(tmp_path
     assert count_rows(path, "csv", limit=9, max_bytes=10_000) == 6  # within: the line breaks
 
 
+def test_counting_records_leaves_the_csv_field_limit_as_it_was(tmp_path):
+    """The CSV reader's field limit is the process's: an upload counted past the row limit
+    must not lift it for every later read (a 200,000-character field would then pass)."""
+    import csv
+
+    from geo.ingest.sniff import count_rows
+
+    path = tmp_path / "many.csv"
+    path.write_text("name,notes\n" + "".join(f"r{n},x\n" for n in range(5)), encoding="utf-8")
+    before = csv.field_size_limit()
+    assert count_rows(path, "csv", limit=2, max_bytes=10_000) == 3  # read as records
+    assert csv.field_size_limit() == before
+
+
 def test_a_gzip_that_expands_too_far_is_stopped_while_counting(tmp_path):
     from geo.ingest.sniff import TooLarge, count_rows
 

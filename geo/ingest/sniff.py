@@ -108,15 +108,19 @@ def count_rows(path: Path, fmt: str, limit: int, max_bytes: int) -> int:
     rows = lines - 1 + (0 if ends_with_break else 1)  # less the header
     if rows <= limit:
         return max(rows, 0)
-    csv.field_size_limit(FIELD_LIMIT)
+    # The limit is the process's: put it back, or every later CSV read would take any field.
+    before = csv.field_size_limit(FIELD_LIMIT)
     records = 0
-    with open_text(path) as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        for _record in reader:
-            records += 1
-            if records > limit:
-                break
+    try:
+        with open_text(path) as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            for _record in reader:
+                records += 1
+                if records > limit:
+                    break
+    finally:
+        csv.field_size_limit(before)
     return records
 
 
