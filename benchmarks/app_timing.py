@@ -7,7 +7,8 @@ Starts the app as `make run` does, on a free localhost port, and drives Debian's
   started (the first session pays for Python imports and the first load of the layers);
 - warm session: the same in a fresh browser context once the server has served a session;
 - revisit: the same in a new tab of that context, whose cache now holds Streamlit's scripts;
-- toggle and date change: from the click to the map holding the new features.
+- toggle and date change: from the click to the map holding the new features, its big
+  layers drawn on their canvas.
 
     python benchmarks/app_timing.py [runs]      (default 5; medians are printed)
     python benchmarks/app_timing.py 3 --layers DIR --toggle "Layer title"
@@ -167,18 +168,21 @@ def start_server(layers: Path | None = None) -> tuple[subprocess.Popen, str, flo
 
 
 def map_count(page) -> int | None:
-    """The count the map frame drew (other srcdoc frames, such as the app's small script
-    components, hold no map)."""
+    """The count of the payload the map frame shows (other srcdoc frames, such as the app's
+    small script components, hold no map)."""
+    frame = map_frame(page)
+    return None if frame is None else frame.evaluate("window.posture.payload.count")
+
+
+def map_frame(page):
+    """The frame whose map shows a payload, or None."""
     for frame in page.frames:
         if frame.url == "about:srcdoc":
             try:
-                count = frame.evaluate(
-                    "window.posture && window.posture.payload ? window.posture.payload.count : null"
-                )
+                if frame.evaluate("!!(window.posture && window.posture.payload)"):
+                    return frame
             except Exception:
                 continue
-            if count is not None:
-                return count
     return None
 
 
@@ -212,10 +216,13 @@ def revisit(context, url: str) -> float:
 
 
 def update(page, action) -> float:
+    """From ``action`` to the map showing a payload of another count, its big layers drawn."""
     before = map_count(page)
     started = time.perf_counter()
     action()
-    return wait_until(page, lambda: map_count(page) not in (None, before)) - started
+    wait_until(page, lambda: map_count(page) not in (None, before))
+    map_frame(page).evaluate("new Promise(done => window.posture.whenDrawn(done))")
+    return time.perf_counter() - started
 
 
 def main(runs: int, layers: Path | None = None, toggle: str = "Strikes and other events") -> None:

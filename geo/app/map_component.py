@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ KEPT_PAYLOADS = 2
 _BUILT: dict[str, dict[str, Any]] = {}
 _PACKED: dict[str, bytes] = {}
 # Big layers' parts by key (None: the layer has no part for those filters), and their bytes.
-KEPT_PARTS = 4
+KEPT_PARTS = 2  # each holds its rows as Python lists: about 230 MB at 100,000 rows
 _PARTS: dict[str, HeldPart | None] = {}
 _PACKED_PARTS: dict[str, bytes] = {}
 _BUILT_LOCK = threading.Lock()
@@ -132,32 +133,30 @@ def posture_map(
     return value
 
 
+def _kept(cache: dict[str, Any], key: str, make: Callable[[], Any], limit: int) -> Any:
+    """``cache[key]``, made with ``make()`` when absent; past ``limit`` entries the oldest go.
+    Two sessions may make one value at once: both get an equal one."""
+    with _BUILT_LOCK:
+        if key in cache:
+            return cache[key]
+    value = make()
+    with _BUILT_LOCK:
+        cache[key] = value
+        while len(cache) > limit:
+            cache.pop(next(iter(cache)))
+    return value
+
+
 def _packed(key: str, drawn: dict[str, Any]) -> bytes:
     """The payload's drawn part as the map is sent it (gzipped JSON), packed once per key."""
-    with _BUILT_LOCK:
-        packed = _PACKED.get(key)
-    if packed is None:
-        if drawn["view"] is None:
-            drawn = {**drawn, "view": APP_DEFAULT_VIEW}
-        packed = packed_json(drawn)
-        with _BUILT_LOCK:
-            _PACKED[key] = packed
-            while len(_PACKED) > KEPT_PAYLOADS:
-                _PACKED.pop(next(iter(_PACKED)))
-    return packed
+    if drawn["view"] is None:
+        drawn = {**drawn, "view": APP_DEFAULT_VIEW}
+    return _kept(_PACKED, key, lambda: packed_json(drawn), KEPT_PAYLOADS)
 
 
 def _packed_part(part: HeldPart) -> bytes:
     """A part as the map is sent it (gzipped JSON), packed once per key."""
-    with _BUILT_LOCK:
-        packed = _PACKED_PARTS.get(part.key)
-    if packed is None:
-        packed = packed_json(part.message())
-        with _BUILT_LOCK:
-            _PACKED_PARTS[part.key] = packed
-            while len(_PACKED_PARTS) > KEPT_PARTS:
-                _PACKED_PARTS.pop(next(iter(_PACKED_PARTS)))
-    return packed
+    return _kept(_PACKED_PARTS, part.key, lambda: packed_json(part.message()), KEPT_PARTS)
 
 
 def view_parts(catalog: Catalog, view: View) -> dict[str, HeldPart]:
@@ -169,16 +168,14 @@ def view_parts(catalog: Catalog, view: View) -> dict[str, HeldPart]:
     for layer in catalog.visible_layers(view):
         if not is_stored(layer):
             continue
-        key = held_key(layer, view, MAX_DRAWN, BIG_LAYER_POINTS)
-        with _BUILT_LOCK:
-            known = key in _PARTS
-            part = _PARTS.get(key)
-        if not known:
-            part = held_part(layer, view, max_drawn=MAX_DRAWN, big_layer_points=BIG_LAYER_POINTS)
-            with _BUILT_LOCK:
-                _PARTS[key] = part
-                while len(_PARTS) > KEPT_PARTS:  # a part of 100,000 events is big
-                    _PARTS.pop(next(iter(_PARTS)))
+        part = _kept(
+            _PARTS,
+            held_key(layer, view, MAX_DRAWN, BIG_LAYER_POINTS),
+            lambda layer=layer: held_part(
+                layer, view, max_drawn=MAX_DRAWN, big_layer_points=BIG_LAYER_POINTS
+            ),
+            KEPT_PARTS,
+        )
         if part is not None:
             found[layer.id] = part
     return found
@@ -189,17 +186,12 @@ def view_payload(catalog: Catalog, view: View) -> dict[str, Any]:
     rerun that changes only the selection, and another session on the same view, reuse it.
     ``view.selected`` is ignored. The payload is shared: read it, never change it. A big
     Parquet layer is sent as a part held for every date (:func:`view_parts`)."""
-    current = payload_key(catalog, view)
-    with _BUILT_LOCK:
-        built = _BUILT.get(current)
-    if built is None:
-        parts = view_parts(catalog, view)
-        built = build_payload(catalog, view.with_(selected=None), held=parts)
-        with _BUILT_LOCK:
-            _BUILT[current] = built
-            while len(_BUILT) > KEPT_PAYLOADS:  # a payload of 100,000 events is big
-                _BUILT.pop(next(iter(_BUILT)))
-    return built
+    return _kept(
+        _BUILT,
+        payload_key(catalog, view),
+        lambda: build_payload(catalog, view.with_(selected=None), held=view_parts(catalog, view)),
+        KEPT_PAYLOADS,
+    )
 
 
 def payload_key(catalog: Catalog, view: View) -> str:

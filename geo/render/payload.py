@@ -52,6 +52,10 @@ rows differ, when it is a plain array too. The encoding knows no key by name, so
 a feature reaches the browser without a change here; static/points.js rebuilds one row's feature
 object on demand.
 
+In the app, a big Parquet layer may instead be sent as a part held for every date
+(geo/render/held.py): its entry then carries the part's key (``held``) and which of the
+part's rows the view shows (``mask``), and no ``columns``; the map narrows the part itself.
+
 Nothing here is HTML: the browser puts every value on the page as text.
 """
 
