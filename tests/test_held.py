@@ -5,12 +5,20 @@ citations, the same counts, frame and edge marks."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 import pytest
 
-from geo.catalog import Catalog, View
-from geo.render.held import held_part, held_row_details, unpack_mask
+from geo.catalog import Catalog, View, stored_filter
+from geo.render.held import (
+    choose_span,
+    covers,
+    held_part,
+    held_row_details,
+    unpack_mask,
+    view_days,
+)
 from geo.render.payload import build_payload, decode_columns
 from tests.test_stored_columns import BIG, catalog  # noqa: F401  (a fixture)
 
@@ -51,8 +59,9 @@ def _cited(feature: dict[str, Any], sources: list[dict[str, Any]]) -> dict[str, 
 
 
 def _rows(payload: dict[str, Any], parts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Each layer's features and points, as the map ends up with them, citations resolved:
-    a held layer's rows narrowed by its mask as static/posture.js narrowHeld does."""
+    """Each layer's features and points, as the map ends up with them, citations resolved and
+    in id order: a held layer's rows narrowed by its mask as static/posture.js narrowHeld
+    does."""
     by_key = {part.key: part for part in parts.values()}
     found = {}
     for layer in payload["layers"]:
@@ -66,7 +75,10 @@ def _rows(payload: dict[str, Any], parts: dict[str, Any]) -> dict[str, list[dict
             points = [row for row, keep in zip(decode_columns(columns), shown, strict=True) if keep]
         elif "columns" in layer:
             points = decode_columns(layer["columns"])
-        found[layer["id"]] = [_cited(f, sources) for f in [*layer["features"], *points]]
+        rows = [_cited(f, sources) for f in [*layer["features"], *points]]
+        # By id: a part is drawn on the canvas even where a view's own few rows would be
+        # markers, listed in another order.
+        found[layer["id"]] = sorted(rows, key=lambda row: row["i"])
     return found
 
 
@@ -152,3 +164,50 @@ def test_a_held_rows_text_is_found_by_its_row_among_those_shown(catalog):  # noq
     }
     assert held_row_details(payload, by_key, hidden) is None  # not shown at this date
     assert held_row_details(copy.deepcopy(payload), by_key, None) is None
+
+
+SPAN_VIEWS = [
+    View(layers=("a-events",), as_of="2024-02-29", window_from="2023-10-07"),
+    View(layers=("a-events",), as_of="2023-12-31", window_from="2023-11-01", countries=("IQ",)),
+    View(layers=("c-sites",), as_of="2024-01-15", window_from="2024-01-01"),
+]
+
+
+@pytest.mark.parametrize("view", SPAN_VIEWS, ids=repr)
+def test_a_layer_past_the_cap_is_held_for_a_span_around_the_view(catalog, view):  # noqa: F811
+    """With fewer rows allowed than the layer has, a part holds the rows of a span of dates
+    around the view's; it shows what the view's own payload shows, for the view and for
+    another view whose dates lie inside the span, and it is not taken for one outside."""
+    [layer] = catalog.visible_layers(view)
+    every = layer.features.table.count(
+        stored_filter(layer, view.with_(as_of=None, window_from=None))
+    )
+    cap = every - 50
+    span = choose_span(layer, view, cap)
+    assert span not in (None, False)
+    days = view_days(view)
+    assert span[0] <= days[0] and days[1] <= span[1] and span != days  # reaches beyond
+    part = held_part(layer, view, max_drawn=cap, big_layer_points=BIG, span=span)
+    assert part is not None and 0 < len(part.file_rows) <= cap
+    inside = view.with_(as_of=span[1].isoformat(), window_from=span[0].isoformat())
+    outside = view.with_(as_of=(span[1] + dt.timedelta(days=400)).isoformat())
+    assert covers(span, view) and covers(span, inside) and not covers(span, outside)
+    for seen in (view, inside):
+        held = build_payload(
+            catalog, seen, max_drawn=cap, big_layer_points=BIG, held={layer.id: part}
+        )
+        own = build_payload(catalog, seen, max_drawn=cap, big_layer_points=BIG)
+        assert "held" in held["layers"][0]
+        assert _frame(held) == _frame(own)
+        assert _rows(held, {layer.id: part}) == _rows(own, {})
+
+
+def test_an_open_ended_view_past_the_cap_gets_no_part(catalog):  # noqa: F811
+    [layer] = catalog.visible_layers(View(layers=("a-events",)))
+    for view in (View(layers=("a-events",), as_of="2024-02-29"), View(layers=("a-events",))):
+        assert view_days(view) is None
+        assert choose_span(layer, view, 100) is False
+    # Not even the view's own dates fit: no span either.
+    year = View(layers=("a-events",), as_of="2024-12-31", window_from="2019-01-01")
+    assert choose_span(layer, year, 10) is False
+    assert choose_span(layer, year, 100_000) is None  # every date fits

@@ -30,9 +30,18 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from geo.catalog import Catalog, View, is_stored
+from geo.model import Layer
 from geo.render import build_map, map_html
 from geo.render.details import row_details, split_details
-from geo.render.held import HeldPart, held_key, held_part, held_row_details
+from geo.render.held import (
+    HeldPart,
+    choose_span,
+    covers,
+    held_key,
+    held_part,
+    held_row_details,
+    view_days,
+)
 from geo.render.maps import packed_json
 from geo.render.payload import BIG_LAYER_POINTS, MAX_DRAWN, build_payload
 
@@ -56,6 +65,9 @@ _PACKED: dict[str, bytes] = {}
 KEPT_PARTS = 2  # each holds its rows as Python lists: about 230 MB at 100,000 rows
 _PARTS: dict[str, HeldPart | None] = {}
 _PACKED_PARTS: dict[str, bytes] = {}
+# The span chosen for a layer's filters and a view's dates (geo/render/held.py choose_span).
+KEPT_SPANS = 64
+_SPANS: dict[str, Any] = {}
 _BUILT_LOCK = threading.Lock()
 
 
@@ -166,19 +178,36 @@ def view_parts(catalog: Catalog, view: View) -> dict[str, HeldPart]:
         return {}
     found = {}
     for layer in catalog.visible_layers(view):
-        if not is_stored(layer):
-            continue
-        part = _kept(
-            _PARTS,
-            held_key(layer, view, MAX_DRAWN, BIG_LAYER_POINTS),
-            lambda layer=layer: held_part(
-                layer, view, max_drawn=MAX_DRAWN, big_layer_points=BIG_LAYER_POINTS
-            ),
-            KEPT_PARTS,
-        )
+        part = _part_for(layer, view) if is_stored(layer) else None
         if part is not None:
             found[layer.id] = part
     return found
+
+
+def _part_for(layer: Layer, view: View) -> HeldPart | None:
+    """A kept part of ``layer`` that holds every row ``view`` could show, or a new one (for
+    every date, or for a span around the view's dates; None when neither fits the cap)."""
+    base = held_key(layer, view, MAX_DRAWN, BIG_LAYER_POINTS)
+    with _BUILT_LOCK:
+        for part in _PARTS.values():
+            if part is not None and part.base == base and covers(part.span, view):
+                return part
+    span = _kept(
+        _SPANS,
+        f"{base} {view_days(view)}",
+        lambda: choose_span(layer, view, MAX_DRAWN),
+        KEPT_SPANS,
+    )
+    if span is False:
+        return None
+    return _kept(
+        _PARTS,
+        held_key(layer, view, MAX_DRAWN, BIG_LAYER_POINTS, span),
+        lambda: held_part(
+            layer, view, max_drawn=MAX_DRAWN, big_layer_points=BIG_LAYER_POINTS, span=span
+        ),
+        KEPT_PARTS,
+    )
 
 
 def view_payload(catalog: Catalog, view: View) -> dict[str, Any]:

@@ -9,16 +9,22 @@ view shows: one bit a row (``mask``). The rows a view shows come from the same S
 selects them for an export (geo/store/query.py ``where_clause``), so the date rule is written
 once.
 
+A layer whose rows for every date are more than the drawing cap (a million events) gets a
+part for a *span* of dates instead: the rows any view whose dates lie in the span could show,
+the span as wide around the view's dates as the cap allows. A step within the span is narrowed
+like any other; a step out of it builds the part of a new span.
+
 A part's sources are its own, numbered from 0: a view's payload lists only the works of its
-other layers. The app uses parts while it compares nothing and a layer's rows for every date
-fit under the drawing cap; an export, built once for one view, does not use them.
+other layers. The app uses parts while it compares nothing; an export, built once for one
+view, does not use them.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import compress
 from typing import Any
 
@@ -29,16 +35,19 @@ from geo.framing import PointRows
 from geo.model import Layer
 from geo.render.details import row_of, split_columns, values_of
 from geo.render.stored_columns import stored_part
+from geo.store.query import Filter
 
 
 @dataclass(frozen=True, eq=False)
 class HeldPart:
-    """One layer's rows for every date: ``columns`` the map draws from (long text apart, in
-    ``details``), the ``sources`` they cite, ``features`` of the rows that are not plain
-    points, the rows for framing, and each row's number in the file (``framed.plain``'s
-    order)."""
+    """One layer's rows for every date of its ``span``: ``columns`` the map draws from (long
+    text apart, in ``details``), the ``sources`` they cite, ``features`` of the rows that are
+    not plain points, the rows for framing, and each row's number in the file
+    (``framed.plain``'s order)."""
 
     key: str
+    base: str  # the key of the layer's part for every date (held_key without a span)
+    span: Span
     columns: dict[str, Any]
     details: dict[str, Any]
     sources: list[dict[str, str]]
@@ -64,34 +73,91 @@ class Narrowed:
         return len(self.features) + int(self.points.sum())
 
 
+# The first and last day of a span of dates; None for every date.
+Span = tuple[dt.date, dt.date] | None
+# How far a span reaches beyond the view's dates on each side, in days: tried from the
+# shortest up while the part stays under the cap.
+REACHES = (31, 62, 124, 248, 496, 992, 1984, 3968)
+
+
 def _dateless(view: View) -> View:
     return view.with_(as_of=None, window_from=None, window_to=None)
 
 
-def held_key(layer: Layer, view: View, max_drawn: int, big_layer_points: int) -> str:
-    """What names a layer's part for ``view`` without building it: the loaded layer and the
-    view's filters but its dates."""
+def _filter(layer: Layer, view: View, span: Span) -> Filter:
+    """The rows any view with ``view``'s filters and dates in ``span`` could show."""
     spec = stored_filter(layer, _dateless(view))
+    if span is None:
+        return spec
+    first, last = span
+    return replace(spec, window_from=first, window_to=last, as_of=last, as_of_from=first)
+
+
+def view_days(view: View) -> Span:
+    """The first and last day the view asks about (its event window and its as-of date), or
+    None when it is open at either end (every event up to a date, or every date)."""
+    window_from, window_to = view.event_window()
+    as_of = dt.date.fromisoformat(view.as_of) if view.as_of else None
+    if window_from is None or window_to is None or as_of is None:
+        return None
+    return min(window_from, as_of), max(window_to, as_of)
+
+
+def covers(span: Span, view: View) -> bool:
+    """Whether a part of ``span`` holds every row ``view`` could show."""
+    if span is None:
+        return True
+    days = view_days(view)
+    return days is not None and span[0] <= days[0] and days[1] <= span[1]
+
+
+def choose_span(layer: Layer, view: View, max_drawn: int) -> Span | bool:
+    """The span of the part for ``view``: every date (None) when all the rows fit under
+    ``max_drawn``, else the widest of :data:`REACHES` around the view's dates that fits;
+    False when not even the view's own dates fit, or the view is open-ended."""
+    table = layer.features.table
+    if table.count(_filter(layer, view, None)) <= max_drawn:
+        return None
+    days = view_days(view)
+    if days is None or table.count(_filter(layer, view, days)) > max_drawn:
+        return False
+    chosen: Span = days
+    for reach in REACHES:
+        wider = (days[0] - dt.timedelta(days=reach), days[1] + dt.timedelta(days=reach))
+        if table.count(_filter(layer, view, wider)) > max_drawn:
+            break
+        chosen = wider
+    return chosen
+
+
+def held_key(
+    layer: Layer, view: View, max_drawn: int, big_layer_points: int, span: Span = None
+) -> str:
+    """What names a layer's part without building it: the loaded layer, the view's filters
+    but its dates, and the span."""
+    spec = _filter(layer, view, span)
     text = repr((layer.id, id(layer), len(layer.features), spec, max_drawn, big_layer_points))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def held_part(
-    layer: Layer, view: View, *, max_drawn: int, big_layer_points: int
+    layer: Layer, view: View, *, max_drawn: int, big_layer_points: int, span: Span = None
 ) -> HeldPart | None:
-    """``layer``'s rows for every date of ``view``; None when they are more than
-    ``max_drawn`` (a part must hold every row a date could show) or too few to be drawn as
-    columns."""
-    dateless = _dateless(view)
-    if layer.features.table.count(stored_filter(layer, dateless)) > max_drawn:
+    """``layer``'s rows for every date of ``span`` with ``view``'s other filters; None when
+    they are more than ``max_drawn`` (a part must hold every row a date of it could show) or
+    too few to be drawn as columns."""
+    spec = _filter(layer, view, span)
+    if layer.features.table.count(spec) > max_drawn:
         return None
     sources: list[dict[str, str]] = []
-    part = stored_part(layer, dateless, sources, {}, max_drawn, big_layer_points)
+    part = stored_part(layer, spec, sources, {}, max_drawn, big_layer_points)
     if part is None:
         return None
     columns, details = split_columns(part.columns)
     return HeldPart(
-        key=held_key(layer, view, max_drawn, big_layer_points),
+        key=held_key(layer, view, max_drawn, big_layer_points, span),
+        base=held_key(layer, view, max_drawn, big_layer_points),
+        span=span,
         columns=columns,
         details=details,
         sources=sources,

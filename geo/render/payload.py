@@ -131,7 +131,8 @@ def build_payload(
             from geo.render.stored_columns import stored_part
 
             budget = max(max_drawn - count, 0)
-            part = stored_part(layer, view, sources, source_index, budget, big_layer_points)
+            spec = stored_filter(layer, view)
+            part = stored_part(layer, spec, sources, source_index, budget, big_layer_points)
             if part is not None:
                 entry = _layer_entry(layer, part.shown, part.total, part.features)
                 layers.append({**entry, "columns": part.columns})

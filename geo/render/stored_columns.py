@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from geo.catalog import EVENT_FIELDS, EVENT_KINDS, View, _span, stored_filter
+from geo.catalog import EVENT_FIELDS, EVENT_KINDS, _span
 from geo.framing import PointRows
 from geo.model import Layer
 from geo.render.payload import (
@@ -46,7 +46,7 @@ from geo.render.payload import (
     register_work,
 )
 from geo.store.columns import GEOMETRY, rows_to_features
-from geo.store.query import where_clause
+from geo.store.query import Filter, where_clause
 
 # Feature keys copied from a text column when it holds text (an empty text is no value).
 REQUIRED_TEXT = {
@@ -96,16 +96,16 @@ def _collector_paused() -> Iterator[None]:
 @_collector_paused()
 def stored_part(
     layer: Layer,
-    view: View,
+    spec: Filter,
     sources: list[dict[str, str]],
     source_index: dict[tuple[str, ...], int],
     budget: int,
     big_layer_points: int,
 ) -> StoredPart | None:
-    """The payload of a Parquet layer for ``view``, at most ``budget`` rows of it, with the
-    cited works added to ``sources``/``source_index`` as the row path adds them; None (and
-    nothing added) when it has no more than ``big_layer_points`` plain points to draw."""
-    spec = stored_filter(layer, view)
+    """The payload of a Parquet layer for the rows ``spec`` (a view's, :func:`stored_filter`)
+    shows, at most ``budget`` of them, with the cited works added to
+    ``sources``/``source_index`` as the row path adds them; None (and nothing added) when it
+    has no more than ``big_layer_points`` plain points to draw."""
     where, params = where_clause(spec)
     # Counted apart and cut in SQL, so that past the cap the rows not drawn are not parsed.
     # No ORDER BY: DuckDB keeps a scan's file order (its preserve_insertion_order setting, on

@@ -39,6 +39,9 @@ class Filter:
     window_from: dt.date | None = None
     window_to: dt.date | None = None
     as_of: dt.date | None = None
+    # With ``as_of``, a span of as-of dates: what is in place on any day from this one to
+    # ``as_of`` (the rows any date of the span could show; geo/render/held.py).
+    as_of_from: dt.date | None = None
     countries: tuple[str, ...] | None = None
     actors: tuple[str, ...] | None = None
     kinds: tuple[str, ...] | None = None
@@ -84,12 +87,13 @@ def where_clause(spec: Filter) -> tuple[str, dict[str, Any]]:
     params["window_from"] = spec.window_from
     params["window_to"] = spec.window_to
     params["as_of"] = spec.as_of
+    params["as_of_from"] = spec.as_of_from or spec.as_of
     parts = [
         f"CASE WHEN {event_test} THEN "
         f"($window_from IS NULL OR {last} >= $window_from) "
         f"AND ($window_to IS NULL OR {first} <= $window_to) "
         f"ELSE ($as_of IS NULL OR ({first} <= $as_of "
-        f'AND ("end" IS NULL OR {end_last} >= $as_of))) END'
+        f'AND ("end" IS NULL OR {end_last} >= $as_of_from))) END'
     ]
     for name, column, values in (
         ("countries", "country", spec.countries),
