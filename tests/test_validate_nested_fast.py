@@ -196,6 +196,21 @@ CASES: dict[str, tuple[list[Callable[[Features], None]], set[str]]] = {
         {"schema-type", "schema-required", "mirror", "markup", "no-such-date"},
     ),
     "empty sources": ([_props(3, sources=[])], {"schema-minItems"}),
+    "a page of its own in every row": (
+        [
+            *[
+                _source(n, title=f"Report {n}", url=f"https://news.example/{n}")
+                for n in range(ROWS)
+            ],
+            _source(2, url="HTTPS://En.WikiWand.com./x"),
+            _source(3, title="Report\u200b3", published="2026-11-02"),
+            _source(4, published="2026-11-02", accessed="2026-11-01"),
+            _source(5, archive_url="https://web.archive.org/web/2024/https://news.example/5"),
+            _source(6, archive_url="https://news.example/copy/6"),
+            _source(7, url="https://news.example/7\n"),
+        ],
+        {"mirror", "invisible-character", "published-after-accessed", "archive-host", "whitespace"},
+    ),
     "several sources, fields in any order, other columns": (
         [
             _props(

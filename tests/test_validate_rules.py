@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.validate import validate_bytes, validate_paths
-from geo.validate.sources import is_mirror
+from geo.validate.context import Context
+from geo.validate.sources import check_url, host_of, is_mirror, url_is_quiet
 from tests.helpers import feature, layer_doc, write_doc
 
 TODAY = dt.date(2026, 11, 22)
@@ -305,6 +309,46 @@ def test_mirror_hosts_are_refused(url, host):
 def test_a_host_that_only_ends_like_a_mirror_is_not_one():
     assert is_mirror("notwikimili.com") is False
     assert is_mirror("wikimili.com.example.org") is False
+
+
+# Addresses near the plain shape scheme://host/rest, and some that leave it: a user, a port,
+# brackets, a trailing dot, upper case, whitespace, non-ASCII, hosts of archives and mirrors.
+_URLS = st.builds(
+    "".join,
+    st.tuples(
+        st.sampled_from(["https://", "http://", "HTTPS://", "hTtP://", " https://", "ftp://"]),
+        st.one_of(
+            st.sampled_from(["example.org", "Web.Archive.org", "en.m.wikiwand.com.", "kiwix.x"]),
+            st.text("abAB09.-@:[]%\u00e9\u2100 \t", max_size=12),
+        ),
+        st.text("/?#ab:@[] \n\u00e9", max_size=8),
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_URLS)
+def test_the_host_is_read_as_urlsplit_reads_it(url):
+    try:
+        expected = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        expected = None
+    assert host_of(url) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(_URLS, st.sampled_from(["url", "archive_url"]))
+def test_an_address_called_quiet_gets_no_message(url, key):
+    ctx = Context("x.geojson", TODAY)
+    check_url(ctx, url, key, ("features", 0, "properties", "sources", 0, key))
+    assert not (url_is_quiet(url, key) and ctx.messages), ctx.messages
+
+
+def test_a_plain_address_is_quiet_without_urlsplit():
+    assert url_is_quiet("HTTPS://News.Example.org./a?b=c#d", "url")
+    assert url_is_quiet("https://web.archive.org/web/2024/https://example.org/", "archive_url")
+    assert not url_is_quiet("https://web.archive.org/web/2024/https://example.org/", "url")
+    assert not url_is_quiet("https://example.org/a b", "url")
 
 
 @pytest.mark.parametrize(

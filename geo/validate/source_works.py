@@ -3,9 +3,13 @@
 An imported dataset cites one work (title, publisher, url, archive_url, published, accessed) in
 every row, each time with the row's own ``note`` and ``quote``. The rules on the work (the schema,
 the dates, the URL policy, the text rules) are run once per distinct work and position in the
-list; a row adds only the checks of its own note and quote. The messages are those the
-feature-by-feature rules give, in their order: a row's date messages, then its URL messages, and
-its text messages in the order :func:`geo.validate.text.check_text` walks the value.
+list; a row adds only the checks of its own note and quote. A dataset that cites its own page in
+every row (UCDP: an article per event) has as many works as rows, so within a work each rule
+takes the cheap way where it gives the same answer: the date rules once per pair of dates, the
+URL rules only where an address is not plainly quiet, the text rules only for a row whose text
+may break them. The messages are those the feature-by-feature rules give, in their order: a
+row's date messages, then its URL messages, and its text messages in the order
+:func:`geo.validate.text.check_text` walks the value.
 
 A cell this module cannot decide (not JSON, not a list of sources that conform to the schema) is
 left to the caller, which checks it the slow way; nothing is skipped.
@@ -28,7 +32,7 @@ from geo.model import Message
 from geo.schema import layer_schema
 from geo.validate.context import Context
 from geo.validate.dates import check_feature_dates
-from geo.validate.sources import check_sources
+from geo.validate.sources import check_sources, url_is_quiet
 from geo.validate.text import _check_markup, _check_string, check_text, plain_text_fields
 
 # The fields that name a cited work (the key in check_source_cells spells them out, in this
@@ -46,12 +50,24 @@ MISSING = object()
 
 @dataclass
 class _Work:
-    """What the rules say of one work at one position of a sources list."""
+    """What the rules say of one work at one position of a sources list.
+
+    The text rules are asked only for a row whose text may break them (``text`` is None until
+    then): most works are cited only in rows of plain ASCII.
+    """
 
     conforms: bool
-    dates: list[Message] = field(default_factory=list)
+    number: int = 0
+    fields: dict[str, Any] = field(default_factory=dict)
+    dates: Sequence[Message] = ()
     urls: list[Message] = field(default_factory=list)
-    text: dict[str, list[Message]] = field(default_factory=dict)
+    text: dict[str, list[Message]] | None = None
+
+    def text_messages(self, file: str, today: dt.date) -> dict[str, list[Message]]:
+        """The text rules' messages on the work's fields, by field."""
+        if self.text is None:
+            self.text = _work_text(file, today, self.number, self.fields)
+        return self.text
 
 
 @dataclass
@@ -106,20 +122,54 @@ def _check_work(file: str, today: dt.date, number: int, key: tuple[Any, ...]) ->
         conforms_to(work)
     except fastjsonschema.JsonSchemaException:
         return _Work(conforms=False)
-    # Stand-ins before it put the work at its place in the list: messages name the position.
-    doc = _feature([{} for _ in range(number)] + [work])
-    result = _Work(conforms=True)
-    dates = Context(file, today, doc)
-    check_feature_dates(dates, 0)
-    result.dates = dates.messages
-    urls = Context(file, today, doc)
-    check_sources(urls, 0)
-    result.urls = urls.messages
-    text = Context(file, today, doc)
-    check_text(text)
-    for message in text.messages:
-        result.text.setdefault(str(message.path[-1]), []).append(message)
-    return result
+    dates = _date_messages(
+        file, today, number, work.get("published", MISSING), work.get("accessed", MISSING)
+    )
+    urls = _url_messages(file, today, number, work)
+    return _Work(conforms=True, number=number, fields=work, dates=dates, urls=urls)
+
+
+def _at(number: int, source: dict[str, Any]) -> dict[str, Any]:
+    """A document whose one feature holds ``source`` at ``number`` in its sources list, after
+    empty stand-ins: messages name the position."""
+    return _feature([{} for _ in range(number)] + [source])
+
+
+@lru_cache(maxsize=65536)
+def _date_messages(
+    file: str, today: dt.date, number: int, published: object, accessed: object
+) -> tuple[Message, ...]:
+    """The date rules' messages on a source: they read only its two dates, which many works
+    share (the accessed date above all), so each pair is asked once."""
+    source = {
+        name: value
+        for name, value in (("published", published), ("accessed", accessed))
+        if value is not MISSING
+    }
+    ctx = Context(file, today, _at(number, source))
+    check_feature_dates(ctx, 0)
+    return tuple(ctx.messages)
+
+
+def _url_messages(file: str, today: dt.date, number: int, work: dict[str, Any]) -> list[Message]:
+    """The URL rules' messages on a work; the rules themselves only where an address is not
+    plainly quiet (most are: a row's own page on a news site)."""
+    if all(url_is_quiet(work[key], key) for key in ("url", "archive_url") if key in work):
+        return []
+    ctx = Context(file, today, _at(number, work))
+    check_sources(ctx, 0)
+    return ctx.messages
+
+
+def _work_text(
+    file: str, today: dt.date, number: int, work: dict[str, Any]
+) -> dict[str, list[Message]]:
+    ctx = Context(file, today, _at(number, work))
+    check_text(ctx)
+    found: dict[str, list[Message]] = {}
+    for message in ctx.messages:
+        found.setdefault(str(message.path[-1]), []).append(message)
+    return found
 
 
 def _row_text(file: str, today: dt.date, number: int, name: str, value: str) -> list[Message]:
@@ -224,5 +274,5 @@ def _text_in_walk_order(
             if name in ROW_FIELDS:
                 said += _row_text(file, today, number, name, item[name])
             else:
-                said += work.text.get(name, [])
+                said += work.text_messages(file, today).get(name, [])
     return said
