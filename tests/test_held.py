@@ -12,7 +12,10 @@ import pytest
 
 from geo.catalog import Catalog, View, stored_filter
 from geo.render.held import (
+    LONGEST_REACH,
+    _filter,
     choose_span,
+    count_in_span,
     covers,
     held_part,
     held_row_details,
@@ -189,6 +192,15 @@ def test_a_layer_past_the_cap_is_held_for_a_span_around_the_view(catalog, view):
     assert span[0] <= days[0] and days[1] <= span[1] and span != days  # reaches beyond
     part = held_part(layer, view, max_drawn=cap, big_layer_points=BIG, span=span)
     assert part is not None and 0 < len(part.file_rows) <= cap
+    # The widest that fits, as SQL counts: a day more on either side passes the cap (or the
+    # side reaches as far as a span may).
+    table = layer.features.table
+    earlier = (span[0] - dt.timedelta(days=1), span[1])
+    later = (span[0], span[1] + dt.timedelta(days=1))
+    assert (days[0] - span[0]).days < LONGEST_REACH  # the rows before the view limit it
+    assert table.count(_filter(layer, view, earlier)) > cap
+    if (span[1] - days[1]).days < LONGEST_REACH:
+        assert table.count(_filter(layer, view, later)) > cap
     inside = view.with_(as_of=span[1].isoformat(), window_from=span[0].isoformat())
     outside = view.with_(as_of=(span[1] + dt.timedelta(days=400)).isoformat())
     assert covers(span, view) and covers(span, inside) and not covers(span, outside)
@@ -211,3 +223,21 @@ def test_an_open_ended_view_past_the_cap_gets_no_part(catalog):  # noqa: F811
     year = View(layers=("a-events",), as_of="2024-12-31", window_from="2019-01-01")
     assert choose_span(layer, year, 10) is False
     assert choose_span(layer, year, 100_000) is None  # every date fits
+
+
+@pytest.mark.parametrize("layer_id", ["a-events", "c-sites", "d-dataset"])
+def test_rows_counted_in_a_span_are_those_sql_selects(catalog, layer_id):  # noqa: F811
+    """choose_span sizes a span by counting in numpy; the part's rows come from SQL: both
+    must count the same rows, events and lasting things, ended or not."""
+    view = View(layers=(layer_id,))
+    [layer] = catalog.visible_layers(view)
+    table = layer.features.table
+    days = table.days(_filter(layer, view, None))
+    assert len(days["first"]) == table.count(_filter(layer, view, None))
+    if layer_id == "c-sites":  # events by kind or field among lasting sites
+        assert days["event"].any() and (~days["event"]).any()
+    starts = ["2018-06-01", "2019-12-31", "2021-06-01", "2023-10-07", "2024-02-01", "2025-01-01"]
+    for n, first in enumerate(starts):
+        for last in starts[n:]:
+            span = (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+            assert count_in_span(days, span) == table.count(_filter(layer, view, span)), span

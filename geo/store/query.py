@@ -66,24 +66,27 @@ def _last_day(column: str) -> str:
     )
 
 
+# A row's first day, last day (of the end, or else of the start) and the end's last day.
+FIRST_DAY = _first_day('"start"')
+LAST_DAY = _last_day('coalesce("end", "start")')
+END_LAST_DAY = _last_day('"end"')
+
+
+def _event_test(spec: Filter, params: dict[str, Any]) -> str:
+    """Whether a row is an event, as SQL (its parameters added to ``params``)."""
+    if spec.all_events:
+        return "TRUE"
+    params["event_kinds"] = list(spec.event_kinds)
+    tests = ['"kind" IN (SELECT unnest($event_kinds))']
+    tests += [f'"{name}" IS NOT NULL' for name in spec.event_fields]
+    return "(" + " OR ".join(tests) + ")"
+
+
 def where_clause(spec: Filter) -> tuple[str, dict[str, Any]]:
     """The SQL condition for ``spec`` over the ``layer`` relation, and its parameters."""
     params: dict[str, Any] = {}
-    first = _first_day('"start"')
-    last = _last_day('coalesce("end", "start")')
-    end_last = _last_day('"end"')
-    event_test = (
-        "TRUE"
-        if spec.all_events
-        else "("
-        + " OR ".join(
-            ['"kind" IN (SELECT unnest($event_kinds))']
-            + [f'"{name}" IS NOT NULL' for name in spec.event_fields]
-        )
-        + ")"
-    )
-    if not spec.all_events:
-        params["event_kinds"] = list(spec.event_kinds)
+    first, last, end_last = FIRST_DAY, LAST_DAY, END_LAST_DAY
+    event_test = _event_test(spec, params)
     params["window_from"] = spec.window_from
     params["window_to"] = spec.window_to
     params["as_of"] = spec.as_of
@@ -204,6 +207,24 @@ class Table:
         found = self.arrow(f"WHERE {where}", params, "file_row_number AS r").column("r")
         return found.to_numpy().astype(np.int64)
 
+    def days(self, spec: Filter) -> dict[str, np.ndarray]:
+        """Of every row ``spec`` shows, as the time rule reads it: ``first`` day, ``last`` day
+        (of the end, or else of the start), ``end`` (the end's last day; the latest date
+        numpy holds when it has none) and ``event``, as numpy days and booleans."""
+        where, params = where_clause(spec)
+        event = _event_test(spec, params)
+        select = (
+            f'{FIRST_DAY} AS first, {LAST_DAY} AS last, {END_LAST_DAY} AS "end", {event} AS event'
+        )
+        table = self.arrow(f"WHERE {where}", params, select)
+        found = {
+            name: table.column(name).to_numpy().astype("datetime64[D]")
+            for name in ("first", "last")
+        }
+        end = table.column("end").fill_null(dt.date.max).to_numpy().astype("datetime64[D]")
+        event_rows = table.column("event").fill_null(False).to_numpy(zero_copy_only=False)
+        return {**found, "end": end, "event": event_rows.astype(bool)}
+
     def count(self, spec: Filter) -> int:
         where, params = where_clause(spec)
         return self.arrow(f"WHERE {where}", params, "count(*) AS n").column("n")[0].as_py()
@@ -246,9 +267,7 @@ class Table:
         return self._span
 
     def _date_span(self) -> tuple[dt.date, dt.date] | None:
-        first = _first_day('"start"')
-        last = _last_day('coalesce("end", "start")')
-        sql = f"SELECT min({first}), max({last}) FROM {self._relation()}"
+        sql = f"SELECT min({FIRST_DAY}), max({LAST_DAY}) FROM {self._relation()}"
         with self._lock:
             [(first, last)] = (
                 self._connection().sql(sql, params={"path": str(self.path)}).fetchall()
