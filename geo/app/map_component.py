@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ HELD_PARTS = 4  # parts the map's frame keeps (map_frontend/index.html HELD_PART
 ASKED_KEY = "_posture_map_asked"
 # The payloads built last, by key, for every session of this server, with their packed bytes.
 KEPT_PAYLOADS = 2
-_BUILT: dict[str, dict[str, Any]] = {}
+_BUILT: dict[str, Built] = {}
 _PACKED: dict[str, bytes] = {}
 # Big layers' parts by key (None: the layer has no part for those filters), and their bytes.
 KEPT_PARTS = 2  # each holds its rows as Python lists: about 230 MB at 100,000 rows
@@ -84,17 +85,25 @@ def packed_shell(tiles: str) -> tuple[bytes, str]:
     return page, hashlib.sha256(page).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class Built:
+    """A view's payload and the parts it names, by part key: kept together, so that a part a
+    payload names is there as long as the payload is."""
+
+    payload: dict[str, Any]
+    parts: dict[str, HeldPart]
+
+
 def posture_map(
     catalog: Catalog,
     view: View,
-    payload: dict[str, Any],
     *,
     tiles: str,
     labels: bool = True,
     height: int = 0,
     key: str = "posture-map",
 ) -> dict[str, Any] | None:
-    """Draw ``payload`` (built for ``view``); return what the map last told, a dict stamped
+    """Draw ``view`` (:func:`view_payload`); return what the map last told, a dict stamped
     ``at`` when a click (``selected``), the label switch (``labels``) or the timeline
     (``window``, ``asof``) changed it, and carrying the frame on screen (``extent``).
     ``height`` 0 fits the map to the browser window.
@@ -107,9 +116,9 @@ def posture_map(
     held = ss.get(SENT_KEY, [])
     send = current not in held
     shell, shell_key = packed_shell(tiles)
-    drawn, details = split_details(payload)  # cheap: it regroups columns, copies none
-    parts = {part.key: part for part in view_parts(catalog, view).values()}
-    parts = {entry["held"]: parts[entry["held"]] for entry in drawn["layers"] if "held" in entry}
+    built = _built(catalog, view)
+    drawn, details = split_details(built.payload)  # cheap: it regroups columns, copies none
+    parts = built.parts
     parts_held = ss.get(PARTS_SENT_KEY, [])
     parts_sent = [part_key for part_key in parts if part_key not in parts_held]
     packed_parts = [_packed_part(parts[part_key]) for part_key in parts_sent]
@@ -215,12 +224,17 @@ def view_payload(catalog: Catalog, view: View) -> dict[str, Any]:
     rerun that changes only the selection, and another session on the same view, reuse it.
     ``view.selected`` is ignored. The payload is shared: read it, never change it. A big
     Parquet layer is sent as a part held for every date (:func:`view_parts`)."""
-    return _kept(
-        _BUILT,
-        payload_key(catalog, view),
-        lambda: build_payload(catalog, view.with_(selected=None), held=view_parts(catalog, view)),
-        KEPT_PAYLOADS,
-    )
+    return _built(catalog, view).payload
+
+
+def _built(catalog: Catalog, view: View) -> Built:
+    def build() -> Built:
+        parts = view_parts(catalog, view)
+        payload = build_payload(catalog, view.with_(selected=None), held=parts)
+        named = {entry["held"] for entry in payload["layers"] if "held" in entry}
+        return Built(payload, {part.key: part for part in parts.values() if part.key in named})
+
+    return _kept(_BUILT, payload_key(catalog, view), build, KEPT_PAYLOADS)
 
 
 def payload_key(catalog: Catalog, view: View) -> str:

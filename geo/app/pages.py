@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 def map_page(ctx: Context) -> None:
     """The map across the page, then what the popup does not say, then the downloads."""
     payload = view_payload(ctx.catalog, ctx.view)
-    _map(ctx, payload)
+    _map(ctx)
     if ctx.view.compare:
         _changes_list(ctx)
     shown = (
@@ -40,11 +40,11 @@ def map_page(ctx: Context) -> None:
 
 
 @st.fragment
-def _map(ctx: Context, payload: dict[str, Any]) -> None:
+def _map(ctx: Context) -> None:
     """The map, in a fragment of its own: when it only reports the frame on screen, only this
     part reruns, so the download buttons below keep their files and a click on one is never
     lost to a rerun. A click, the label switch or a date from the timeline reruns the app."""
-    told = posture_map(ctx.catalog, ctx.view, payload, tiles=ctx.tiles, labels=ctx.labels)
+    told = posture_map(ctx.catalog, ctx.view, tiles=ctx.tiles, labels=ctx.labels)
     _screen(st.session_state)["extent"] = _screen_extent((told or {}).get("extent"))
     _take_click(told)
     _take_time_request(told)
