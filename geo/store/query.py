@@ -66,6 +66,7 @@ def _last_day(column: str) -> str:
     )
 
 
+KEPT_ROW_NUMBERS = 4  # answers of Table.row_numbers kept (8 MB for a million rows)
 # A row's first day, last day (of the end, or else of the start) and the end's last day.
 FIRST_DAY = _first_day('"start"')
 LAST_DAY = _last_day('coalesce("end", "start")')
@@ -154,6 +155,7 @@ class Table:
         # want them on every run.
         self._distinct: dict[str, list[str]] = {}
         self._span: tuple[dt.date, dt.date] | bool | None = False  # False: not asked yet
+        self._rows: dict[Filter, np.ndarray] = {}  # row_numbers' last answers
 
     def __getstate__(self) -> dict[str, Any]:  # a connection cannot be pickled or copied
         return {"path": self.path, "columns": self.columns}
@@ -202,10 +204,20 @@ class Table:
         return rows_to_features(self.arrow(f"WHERE {where} ORDER BY file_row_number", params))
 
     def row_numbers(self, spec: Filter) -> np.ndarray:
-        """The file row number of every row ``spec`` shows (in no set order)."""
-        where, params = where_clause(spec)
-        found = self.arrow(f"WHERE {where}", params, "file_row_number AS r").column("r")
-        return found.to_numpy().astype(np.int64)
+        """The file row number of every row ``spec`` shows (in no set order). The last few
+        answers are kept: the app counts a view's rows for the sidebar and then asks for them
+        to draw (geo/render/held.py), and at a million rows each question is a scan."""
+        with self._lock:
+            found = self._rows.pop(spec, None)
+        if found is None:
+            where, params = where_clause(spec)
+            rows = self.arrow(f"WHERE {where}", params, "file_row_number AS r").column("r")
+            found = rows.to_numpy().astype(np.int64)
+        with self._lock:
+            self._rows[spec] = found  # the most recent last
+            while len(self._rows) > KEPT_ROW_NUMBERS:
+                self._rows.pop(next(iter(self._rows)))
+        return found
 
     def days(self, spec: Filter) -> dict[str, np.ndarray]:
         """Of every row ``spec`` shows, as the time rule reads it: ``first`` day, ``last`` day
@@ -226,8 +238,9 @@ class Table:
         return {**found, "end": end, "event": event_rows.astype(bool)}
 
     def count(self, spec: Filter) -> int:
-        where, params = where_clause(spec)
-        return self.arrow(f"WHERE {where}", params, "count(*) AS n").column("n")[0].as_py()
+        """How many rows ``spec`` shows: counted from :meth:`row_numbers`, whose answer the
+        drawing of the same view then takes as it is."""
+        return len(self.row_numbers(spec))
 
     def find(self, feature_id: str) -> dict[str, Any] | None:
         found = rows_to_features(
