@@ -218,7 +218,10 @@
       if (!item) { throw new Error('the map lacks the rows of layer ' + layer.id); }
       var part = item.part;
       layer.sources = part.sources;
-      layer.columns = narrowColumns(part.columns, maskRows(layer.mask, part.columns.rows));
+      var rows = maskRows(layer.mask, part.columns.rows);
+      // Every row shown (every event up to today, say): the part's own columns, not a copy.
+      layer.columns = rows.length === part.columns.rows ? part.columns
+        : narrowColumns(part.columns, rows);
       if (part.apart) { layer.details = 'apart'; }
     });
   };
