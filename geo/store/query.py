@@ -66,7 +66,7 @@ def _last_day(column: str) -> str:
     )
 
 
-KEPT_ROW_NUMBERS = 4  # answers of Table.row_numbers kept (8 MB for a million rows)
+KEPT_ROW_NUMBERS = 4  # answers of Table.row_numbers kept (8 MB an answer of a million rows)
 # A row's first day, last day (of the end, or else of the start) and the end's last day.
 FIRST_DAY = _first_day('"start"')
 LAST_DAY = _last_day('coalesce("end", "start")')
