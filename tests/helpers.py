@@ -78,8 +78,9 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 def map_args(app: Any) -> dict[str, Any]:
     """What an AppTest app hands the map in the browser, read as the map's frame reads it:
-    the page (``shell``, UTF-8 bytes) and the payload (gzipped JSON bytes) opened, ``None``
-    where this run sent neither."""
+    the page (``shell``, UTF-8 bytes), the payload (gzipped JSON bytes) and the big layers'
+    parts (gzipped JSON, one after another, ``part_sizes`` long) opened, ``None`` where this
+    run sent none."""
     import gzip
 
     for element in app.main:
@@ -91,6 +92,11 @@ def map_args(app: Any) -> dict[str, Any]:
             args["payload"] = (
                 json.loads(gzip.decompress(sent["payload"])) if "payload" in sent else None
             )
+            parts, start = [], 0
+            for size in args["part_sizes"] if "parts" in sent else []:
+                parts.append(json.loads(gzip.decompress(sent["parts"][start : start + size])))
+                start += size
+            args["parts"] = parts or None
             return args
     raise AssertionError("no map on the page")
 

@@ -241,3 +241,65 @@ def test_rows_counted_in_a_span_are_those_sql_selects(catalog, layer_id):  # noq
         for last in starts[n:]:
             span = (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
             assert count_in_span(days, span) == table.count(_filter(layer, view, span)), span
+
+
+def test_the_app_sends_a_part_once_and_then_only_which_rows_a_date_shows(tmp_path, monkeypatch):
+    """Through the app (AppTest): the first view sends the part and a payload naming it; a
+    date step sends a new payload and no part; another filter sends another part; a
+    comparison sends none."""
+    from streamlit.testing.v1 import AppTest
+
+    from geo.model import Layer
+    from geo.store import write_parquet
+    from tests.helpers import ROOT, feature, layer_doc, map_args
+
+    rows = [
+        feature(
+            f"ev-{year}-{n}",
+            37.0 + (n % 60) * 0.04,
+            34.2 + (n // 60) * 0.04,
+            kind="airstrike" if n % 2 else "ground-attack",
+            start=f"{year}-05-10",
+            country="SY",
+            actor="A test actor",
+            claim_status="reported",
+        )
+        for year in (2023, 2024, 2025)
+        for n in range(1500)  # past the 2,000 points of a big layer, even with one kind of two
+    ]
+    doc = layer_doc(*rows, group="events", layer_id="held-events")
+    path = tmp_path / "held-events.parquet"
+    write_parquet(Layer(path, doc["layer"], doc["features"]), path)
+    monkeypatch.setenv("GEO_LAYERS_DIR", str(tmp_path))
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    app.query_params["asof"] = "2025-12-31"
+    app.query_params["window"] = "1y"
+    app.run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    first = map_args(app)
+    [part] = first["parts"]
+    [layer] = first["payload"]["layers"]
+    assert first["part_keys"] == first["payload_parts"] == [layer["held"]]
+    assert part["columns"]["rows"] == 4500 and "columns" not in layer
+    assert first["payload"]["count"] == 1500
+    assert unpack_mask(layer["mask"], 4500).sum() == 1500
+
+    app.session_state["as_of"] = dt.date(2024, 12, 31)
+    app.run()
+    stepped = map_args(app)
+    assert stepped["parts"] is None and stepped["part_keys"] == []
+    assert stepped["payload_parts"] == first["payload_parts"]
+    assert stepped["payload"] is not None and stepped["payload"]["count"] == 1500
+    assert stepped["payload"]["layers"][0]["mask"] != layer["mask"]
+
+    app.multiselect(key="filter:kind").select("airstrike").run()
+    filtered = map_args(app)
+    [narrower] = filtered["parts"]
+    assert filtered["part_keys"] != first["part_keys"]
+    assert narrower["columns"]["rows"] == 2250
+    assert filtered["payload"]["count"] == 750
+
+    app.checkbox(key="compare_on").check().run()
+    compared = map_args(app)
+    assert compared["payload_parts"] == [] and compared["parts"] is None
+    assert all("held" not in entry for entry in compared["payload"]["layers"])
