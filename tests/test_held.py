@@ -214,6 +214,12 @@ def test_a_layer_past_the_cap_is_held_for_a_span_around_the_view(catalog, view):
         assert _rows(held, {layer.id: part}) == _rows(own, {})
 
 
+def test_a_views_days_read_a_partial_as_of_date_as_the_sql_does():
+    view = View(as_of="2024-02", window_from="2023-12-01")
+    assert view_days(view) == (dt.date(2023, 12, 1), dt.date(2024, 2, 1))
+    assert covers((dt.date(2023, 12, 1), dt.date(2024, 2, 1)), view)
+
+
 def test_an_open_ended_view_past_the_cap_gets_no_part(catalog):  # noqa: F811
     [layer] = catalog.visible_layers(View(layers=("a-events",)))
     for view in (View(layers=("a-events",), as_of="2024-02-29"), View(layers=("a-events",))):

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from geo.catalog import View, stored_filter
+from geo.catalog import View, _date, stored_filter
 from geo.framing import PointRows
 from geo.model import Layer
 from geo.render.details import row_of, split_columns, values_of
@@ -97,7 +97,7 @@ def view_days(view: View) -> Span:
     """The first and last day the view asks about (its event window and its as-of date), or
     None when it is open at either end (every event up to a date, or every date)."""
     window_from, window_to = view.event_window()
-    as_of = dt.date.fromisoformat(view.as_of) if view.as_of else None
+    as_of = _date(view.as_of)  # as stored_filter reads it: a partial date is its first day
     if window_from is None or window_to is None or as_of is None:
         return None
     return min(window_from, as_of), max(window_to, as_of)
@@ -206,8 +206,9 @@ def narrow(part: HeldPart, layer: Layer, view: View) -> Narrowed:
     framed = part.framed
     plain = framed.plain
     points = shown[plain]
+    others = shown[~plain].tolist()
     return Narrowed(
-        features=list(compress(part.features, shown[~plain].tolist())),
+        features=list(compress(part.features, others)),
         points=points,
         framed=PointRows(
             layer=framed.layer,
@@ -217,7 +218,7 @@ def narrow(part: HeldPart, layer: Layer, view: View) -> Narrowed:
             event=framed.event[points],
             ids=list(compress(framed.ids, points.tolist())),
             names=list(compress(framed.names, points.tolist())),
-            others=list(compress(framed.others, shown[~plain].tolist())),
+            others=list(compress(framed.others, others)),
         ),
     )
 
