@@ -115,7 +115,10 @@ def test_an_export_with_compare_lists_and_styles_the_changes(context, tmp_path, 
     assert context.recorder.outside == []
 
 
-def test_a_large_event_layer_is_a_monthly_histogram(context, tmp_path):
+@pytest.mark.parametrize("group", ["events", "regional-actors"])
+def test_a_large_event_layer_is_a_monthly_histogram(context, tmp_path, group):
+    """A big layer's rows (drawn from columns) counted by month; in a group other than
+    events, its sites last and are not counted as events."""
     from tests.helpers import feature, layer_doc, write_doc
 
     events = []
@@ -130,9 +133,14 @@ def test_a_large_event_layer_is_a_monthly_histogram(context, tmp_path):
                 actor="A test actor",
             )
         )
+    sites = []
+    if group != "events":  # sites that last, in a month of their own
+        sites = [
+            feature(f"site-{n}", start=f"2021-03-0{n}", actor="A test actor") for n in range(1, 8)
+        ]
     folder = tmp_path / "layers"
     folder.mkdir()
-    write_doc(folder / "many.geojson", layer_doc(*events, group="events", layer_id="many"))
+    write_doc(folder / "many.geojson", layer_doc(*events, *sites, group=group, layer_id="many"))
     out = tmp_path / "many.html"
     result = run_cli("export", "html", "-o", str(out), "--layers-dir", str(folder))
     assert result.returncode == 0, result.stderr
@@ -144,6 +152,8 @@ def test_a_large_event_layer_is_a_monthly_histogram(context, tmp_path):
     )
     assert len(bins) == 25
     assert all(title == f"100 events in {month}" for month, title in bins)
+    label = page.locator(".posture-timeline-label title").first.text_content()
+    assert label == f"Test layer ({2500 + len(sites)})"
 
 
 def test_the_cursor_moves_from_the_keyboard_and_the_export_filters(context, tmp_path):

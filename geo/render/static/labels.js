@@ -103,6 +103,15 @@
     var size = pm.map.getSize();
     var blocked = obstacles(pm);
     var placed = [];
+    // Every new label shown first and then measured, so that the page is laid out once for
+    // all of them, not once a label (a write between two reads lays it out again).
+    var unsized = all.filter(function (label) {
+      return !label.size && pm.map.hasLayer(label.marker);
+    });
+    unsized.forEach(function (label) { label.node.style.display = ''; });
+    unsized.forEach(function (label) {
+      label.size = [label.node.offsetWidth, label.node.offsetHeight];
+    });
     all.sort(function (a, b) {
       var sa = a.id && a.id === pm.selected ? -1 : 0;
       var sb = b.id && b.id === pm.selected ? -1 : 0;
@@ -112,10 +121,6 @@
       if (!pm.map.hasLayer(label.marker)) { hide(label); return; }
       var p = pm.map.latLngToContainerPoint(label.marker.getLatLng());
       if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) { hide(label); return; }
-      if (!label.size) {
-        label.node.style.display = '';
-        label.size = [label.node.offsetWidth, label.node.offsetHeight];
-      }
       var own = label.kind === 'site' ? { x0: p.x - POINT_HALF, y0: p.y - POINT_HALF,
         x1: p.x + POINT_HALF, y1: p.y + POINT_HALF } : null;
       var others = own ? blocked.filter(function (b) {

@@ -153,7 +153,7 @@
       this._px = new Float64Array(rows);
       this._py = new Float64Array(rows);
       this._style = new Uint8Array(rows);
-      this._index = new KDBush(rows);
+      this._index = null;  // the hit-test index, made when first asked (hitIndex)
       var mercator = crs === L.CRS.EPSG3857;
       var kinds = changeKinds();
       for (var n = 0; n < rows; n++) {
@@ -166,14 +166,25 @@
           this._px[n] = p.x;
           this._py[n] = p.y;
         }
-        this._index.add(this._px[n], this._py[n]);
         this._style[n] = styleCode(columns, n, kinds);
       }
-      this._index.finish();
       this._rowById = null;  // id -> row, made when first asked (entryOf)
       this._entries = {};
       this._sprites = null;   // the marker of each style code, and selected
       this._chosen = null;
+    },
+
+    /* The KDBush index of the rows' projected points. Sorting 100,000 points takes longer
+       than drawing them, and no one can point at a row before it is drawn. */
+    hitIndex: function () {
+      if (!this._index) {
+        var px = this._px;
+        var py = this._py;
+        this._index = new KDBush(px.length);
+        for (var n = 0; n < px.length; n++) { this._index.add(px[n], py[n]); }
+        this._index.finish();
+      }
+      return this._index;
     },
 
     /* The entry of the row with this id, or null: what pm.entry(id) finds for a big layer. */
@@ -332,7 +343,7 @@
       var crs = this._map.options.crs;
       var p = crs.latLngToPoint(L.latLng(latlng), 0);
       var scale = crs.scale(this._map.getZoom()) / crs.scale(0);
-      var rows = this._index.within(p.x, p.y, radiusPx / scale);
+      var rows = this.hitIndex().within(p.x, p.y, radiusPx / scale);
       return rows.sort(function (a, b) { return b - a; });
     },
 

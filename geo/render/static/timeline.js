@@ -146,21 +146,67 @@
   /* A layer's features for the timeline: its own, and a big layer's rows (points.js draws
      those from columns), with just the keys the timeline reads. */
   var TIME_KEYS = ['i', 'n', 'k', 's0', 's1', 'st', 'et', 'fa', 'ch'];
+  function columnValue(column, row) {
+    if (Array.isArray(column)) { return column[row]; }
+    return column.codes[row] < 0 ? null : column.dict[column.codes[row]];
+  }
+  function given(column, row) {
+    if (!column) { return false; }
+    var value = columnValue(column, row);
+    return value !== null && value !== undefined;
+  }
+  function rowFeature(columns, keys, row) {
+    var f = {};
+    for (var k = 0; k < keys.length; k += 1) {
+      var value = columnValue(columns[keys[k]], row);
+      if (value !== null && value !== undefined) { f[keys[k]] = value; }
+    }
+    return f;
+  }
+
+  /* A big layer's rows without an object a row, when more of them are events than
+     ``MAX_MARKS`` (so its row of the timeline is a histogram): each event's month counted
+     from the column's codes, and the rows that last (few, or none) as features. Null for a
+     layer that is not such. */
+  function bulkRows(layer) {
+    var columns = layer.columns;
+    if (!columns || columns.rows <= MAX_MARKS || !columns.s0) { return null; }
+    var keys = TIME_KEYS.filter(function (key) { return columns[key] !== undefined; });
+    var kinds = columns.k;
+    var lasting = [];
+    var byCode = Array.isArray(columns.s0) ? null : new Int32Array(columns.s0.dict.length);
+    var months = {};
+    var count = 0;
+    for (var r = 0; r < columns.rows; r += 1) {
+      if (!given(columns.s0, r)) { continue; }
+      var event = layer.group === 'events' || given(columns.st, r) || given(columns.et, r) ||
+        given(columns.fa, r) || (kinds && EVENT_KINDS.indexOf(columnValue(kinds, r)) >= 0);
+      if (!event) { lasting.push(rowFeature(columns, keys, r)); continue; }
+      count += 1;
+      if (byCode) {
+        byCode[columns.s0.codes[r]] += 1;
+      } else {
+        var month = columns.s0[r].slice(0, 7);
+        months[month] = (months[month] || 0) + 1;
+      }
+    }
+    if (count <= MAX_MARKS) { return null; }
+    if (byCode) {
+      columns.s0.dict.forEach(function (day, code) {
+        if (!byCode[code]) { return; }
+        var month = day.slice(0, 7);
+        months[month] = (months[month] || 0) + byCode[code];
+      });
+    }
+    return { layer: layer, months: months, count: count, lasting: lasting };
+  }
+
   function layerRows(layer) {
     var rows = layer.features.slice();
     var columns = layer.columns;
     if (!columns) { return rows; }
     var keys = TIME_KEYS.filter(function (key) { return columns[key] !== undefined; });
-    for (var r = 0; r < columns.rows; r += 1) {
-      var f = {};
-      for (var k = 0; k < keys.length; k += 1) {
-        var column = columns[keys[k]];
-        var value = Array.isArray(column) ? column[r]
-          : (column.codes[r] < 0 ? null : column.dict[column.codes[r]]);
-        if (value !== null && value !== undefined) { f[keys[k]] = value; }
-      }
-      rows.push(f);
-    }
+    for (var r = 0; r < columns.rows; r += 1) { rows.push(rowFeature(columns, keys, r)); }
     return rows;
   }
 
@@ -168,18 +214,26 @@
     var rows = [];
     var byGroup = {};
     layers.forEach(function (layer) {
-      var features = layerRows(layer);
-      if (!features.length) { return; }
+      var bulk = bulkRows(layer);
+      var features = bulk ? layer.features.concat(bulk.lasting) : layerRows(layer);
+      var size = bulk ? layer.features.length + layer.columns.rows : features.length;
+      if (!size) { return; }
       var row = byGroup[layer.group];
       if (!row) {
-        row = byGroup[layer.group] = { id: layer.group, layers: [], entries: [],
-          title: GROUP_TITLES[layer.group] || layer.group };
+        row = byGroup[layer.group] = { id: layer.group, layers: [], entries: [], bulk: [],
+          eventLayer: null, title: GROUP_TITLES[layer.group] || layer.group };
         rows.push(row);
       }
-      row.layers.push(layer.title + ' (' + features.length + ')');
+      row.layers.push(layer.title + ' (' + size + ')');
       features.forEach(function (f) {
-        if (f.s0) { row.entries.push({ f: f, layer: layer }); }
+        if (!f.s0) { return; }
+        row.entries.push({ f: f, layer: layer });
+        if (!row.eventLayer && isEvent(layer, f)) { row.eventLayer = layer; }
       });
+      if (bulk) {
+        row.bulk.push(bulk);
+        row.eventLayer = row.eventLayer || layer;
+      }
     });
     return rows;
   }
@@ -196,10 +250,11 @@
     var self = this;
     var events = row.entries.filter(function (e) { return isEvent(e.layer, e.f); });
     var bars = row.entries.length - events.length;
-    var histogram = events.length > MAX_MARKS;
+    var eventCount = row.bulk.reduce(function (sum, b) { return sum + b.count; }, events.length);
+    var histogram = eventCount > MAX_MARKS;
     var items = [];
     var lanesUsed = 0;
-    var mark = events.length >= bars;
+    var mark = eventCount >= bars;
     if (!histogram) {
       var ends = [];
       var lanes = mark ? MARK_LANES : BAR_LANES;
@@ -239,7 +294,7 @@
       'posture-timeline-label');
     titled(label, row.row.layers.join('; '));
     if (row.histogram) {
-      this.drawHistogram(group, row, colourOf(row.events[0].layer));
+      this.drawHistogram(group, row, colourOf(row.row.eventLayer));
       return;
     }
     row.items.forEach(function (item) {
@@ -274,6 +329,11 @@
     row.events.forEach(function (e) {
       var month = e.f.s0.slice(0, 7);
       counts[month] = (counts[month] || 0) + 1;
+    });
+    row.row.bulk.forEach(function (bulk) {
+      Object.keys(bulk.months).forEach(function (month) {
+        counts[month] = (counts[month] || 0) + bulk.months[month];
+      });
     });
     var months = Object.keys(counts);
     var most = Math.max.apply(null, months.map(function (m) { return counts[m]; }));
