@@ -124,3 +124,90 @@ def test_a_date_step_draws_that_dates_rows_from_rows_sent_once(context, app):
     assert popup.locator("h3").inner_text() == "Event 2024 7/30"
     assert popup.locator("p.posture-description").inner_text() == ("What happened at 7/30 in 2024.")
     assert context.recorder.outside == []
+
+
+# Each part a layer of three rows, its ids named by the part; each view shows rows 0 and 2.
+NARROW_STEPS = """
+async (steps) => {
+  const pm = window.posture;
+  const gzip = async (value) => new Uint8Array(await new Response(
+    new Blob([JSON.stringify(value)]).stream().pipeThrough(new CompressionStream('gzip'))
+  ).arrayBuffer());
+  const mask = btoa(String.fromCharCode(0b101));
+  const shown = [];
+  for (const keys of steps) {
+    const packed = {};
+    for (const key of keys) {
+      packed[key] = await gzip({ columns: { rows: 3, x: [36, 37, 38], y: [34, 35, 36],
+        i: [key + '/0', key + '/1', key + '/2'] }, sources: [], apart: false });
+    }
+    await pm.unpackParts(packed);
+    const payload = { layers: keys.map((key, n) => ({ id: 'layer-' + n, held: key, mask })) };
+    pm.narrowHeld(payload);
+    shown.push(payload.layers.map((layer) => Array.from(layer.columns.i)));
+  }
+  return shown;
+}
+"""
+
+
+def test_the_map_keeps_every_part_its_payload_names(context, app):
+    """The map page (posture.js) keeps the parts a payload names, however many, and counts a
+    part used again as recent: one big layer held for every date while another steps through
+    spans, and then a view of five big layers, each narrow to their own parts' rows."""
+    from tests.test_browser_app import map_frame
+
+    page = context.new_page()
+    page.goto(f"{app}/?asof=2025-12-31&window=1y")
+    frame = map_frame(page)
+    steps = [["A", "B1"], ["A", "B2"], ["A", "B3"], ["A", "B4"], ["C1", "C2", "C3", "C4", "C5"]]
+    shown = frame.evaluate(NARROW_STEPS, steps)
+    assert shown == [[[f"{key}/0", f"{key}/2"] for key in keys] for keys in steps]
+
+
+def test_a_view_of_more_big_layers_than_the_frame_usually_keeps_is_drawn(context, tmp_path):
+    """Five big Parquet layers, each held as a part: the app's frame keeps all five rather than
+    its usual four, so the map draws the view, and a date step sends no part again."""
+    from tests.test_browser_app import COMPONENT, map_frame
+
+    for number in range(5):
+        features = [
+            feature(
+                f"ev-{number}-{year}-{n}",
+                36.7 + number * 0.4 + (n % 50) * 0.006,  # five blocks inside Syria
+                34.6 + (n // 50) * 0.02,
+                kind="airstrike",
+                start=f"{year}-05-10",
+                country="SY",
+                actor="A test actor",
+                claim_status="reported",
+            )
+            for year in (2024, 2025)
+            for n in range(1100)  # 2,200 a layer: a big layer, held
+        ]
+        doc = layer_doc(*features, group="events", layer_id=f"layer-{number}")
+        doc["layer"]["title"] = f"Layer {number}"
+        path = tmp_path / f"layer-{number}.parquet"
+        write_parquet(Layer(path, doc["layer"], doc["features"]), path)
+    process, url = serve_app({"GEO_LAYERS_DIR": str(tmp_path)})
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/?asof=2025-12-31&window=1y")
+        page.get_by_text(re.compile(r"^5,500 features shown")).wait_for(timeout=30000)
+        frame = map_frame(page)
+        drawn = "window.posture.pointLayers.map(layer => layer.columns.rows)"
+        frame.wait_for_function(f"{drawn}.length === 5", timeout=20000)
+        assert frame.evaluate(drawn) == [1100] * 5
+        component = page.frame_locator(COMPONENT).locator("body")
+        parts = component.get_attribute("data-parts")
+        choose_option(page, "Step", "year")
+        page.wait_for_function(
+            "() => document.querySelector('input[aria-label=\"Step\"]').value === 'year'"
+        )
+        page.get_by_role("button", name="◀").click()
+        frame.wait_for_function("window.posture.payload.time.asOf === '2024-12-31'", timeout=20000)
+        assert frame.evaluate(drawn) == [1100] * 5
+        assert component.get_attribute("data-parts") == parts  # no part crossed again
+        assert frame.evaluate("window.posture.map.getContainer().dataset.error") is None
+    finally:
+        stop_app(process)

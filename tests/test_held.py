@@ -309,3 +309,57 @@ def test_the_app_sends_a_part_once_and_then_only_which_rows_a_date_shows(tmp_pat
     compared = map_args(app)
     assert compared["payload_parts"] == [] and compared["parts"] is None
     assert all("held" not in entry for entry in compared["payload"]["layers"])
+
+
+def test_a_view_built_again_on_another_part_is_held_by_the_frame_under_another_key(
+    catalog,  # noqa: F811
+    monkeypatch,
+):
+    """Once the payload of a view has left the cache, building it again may narrow another
+    part that covers it: the frame must not take its old bytes, whose masks are of the first
+    part's rows, for the new payload."""
+    from geo.app import map_component as mc
+    from geo.render import payload as payload_module
+
+    layer = catalog.layer("a-events")
+    base = View(layers=("a-events",))
+    cap = layer.features.table.count(stored_filter(layer, base)) // 3
+    build = payload_module.build_payload
+    monkeypatch.setattr(mc, "MAX_DRAWN", cap)
+    monkeypatch.setattr(mc, "BIG_LAYER_POINTS", BIG)
+    monkeypatch.setattr(
+        mc,
+        "build_payload",
+        lambda c, v, held=None: build(c, v, max_drawn=cap, big_layer_points=BIG, held=held),
+    )
+    for name in ("_BUILT", "_PARTS", "_SPANS", "_PACKED", "_PACKED_PARTS"):
+        monkeypatch.setattr(mc, name, {})  # empty caches for this test alone
+
+    def view(day: str) -> View:
+        first = dt.date.fromisoformat(day) - dt.timedelta(days=30)
+        return base.with_(as_of=day, window_from=first.isoformat())
+
+    first = mc._built(catalog, view("2020-04-15"))
+    mc._built(catalog, view("2021-07-15"))  # another session's steps push it out
+    mc._built(catalog, view("2024-10-15"))
+    again = mc._built(catalog, view("2020-04-15"))
+    key = mc.payload_key(catalog, view("2020-04-15"))
+    assert list(first.parts) != list(again.parts)  # the case this guards
+    assert mc.frame_key(key, first.parts) != mc.frame_key(key, again.parts)
+    assert mc.frame_key(key, {}) == key
+
+
+def test_a_kept_value_used_again_outlives_one_not_used():
+    """The app's caches drop the least recently used: a part every view of one layer uses
+    stays while another layer's parts come and go."""
+    from geo.app.map_component import _kept
+
+    cache: dict[str, Any] = {}
+    made: list[str] = []
+
+    def get(key: str) -> str:
+        return _kept(cache, key, lambda: made.append(key) or key.upper(), 2)
+
+    assert [get("a"), get("b"), get("a"), get("c"), get("a")] == ["A", "B", "A", "C", "A"]
+    assert made == ["a", "b", "c"]  # "a", used again, was never made twice
+    assert list(cache) == ["c", "a"]

@@ -13,8 +13,10 @@ A new frame (after a page switch) that is handed a key it does not hold asks for
 next run sends the page and the payload again.
 
 A big Parquet layer goes as a part held for every date (geo/render/held.py): the frame keeps
-the last :data:`HELD_PARTS` parts, sent once each, and a view's payload says which rows of
-them it shows. So a date step sends a payload of a few kilobytes, not the layer again.
+the last :data:`HELD_PARTS` parts used (more when one view names more), sent once each, and a
+view's payload says which rows of them it shows. So a date step sends a payload of a few
+kilobytes, not the layer again. The frame holds a payload under a key that names its parts
+too (:func:`frame_key`): the same view built again may narrow another part.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ SENT_KEY = "_posture_map_sent"
 HELD = 2  # payloads the map's frame keeps (map_frontend/index.html HELD)
 SHELL_SENT_KEY = "_posture_map_shell_sent"
 PARTS_SENT_KEY = "_posture_map_parts_sent"
-HELD_PARTS = 4  # parts the map's frame keeps (map_frontend/index.html HELD_PARTS)
+HELD_PARTS = 4  # parts the frame keeps at least (map_frontend/index.html HELD_PARTS)
 ASKED_KEY = "_posture_map_asked"
 # The payloads built last, by key, for every session of this server, with their packed bytes.
 KEPT_PAYLOADS = 2
@@ -112,11 +114,11 @@ def posture_map(
     most recently shown last, as the frame keeps them); a frame that asks for it (``missing``,
     stamped ``missingAt``) gets it on a rerun."""
     ss = st.session_state
-    current = payload_key(catalog, view)
+    built = _built(catalog, view)
+    current = frame_key(payload_key(catalog, view), built.parts)
     held = ss.get(SENT_KEY, [])
     send = current not in held
     shell, shell_key = packed_shell(tiles)
-    built = _built(catalog, view)
     drawn, details = split_details(built.payload)  # cheap: it regroups columns, copies none
     parts = built.parts
     parts_held = ss.get(PARTS_SENT_KEY, [])
@@ -141,7 +143,9 @@ def posture_map(
     )
     ss[SENT_KEY] = [*(key for key in held if key != current), current][-HELD:]
     ss[SHELL_SENT_KEY] = shell_key
-    ss[PARTS_SENT_KEY] = [*(k for k in parts_held if k not in parts), *parts][-HELD_PARTS:]
+    # As the frame keeps them: never fewer than the parts the shown payload names.
+    kept = max(HELD_PARTS, len(parts))
+    ss[PARTS_SENT_KEY] = [*(k for k in parts_held if k not in parts), *parts][-kept:]
     if not isinstance(value, dict):
         return None
     asked_at = value.get("missingAt")
@@ -155,10 +159,11 @@ def posture_map(
 
 
 def _kept(cache: dict[str, Any], key: str, make: Callable[[], Any], limit: int) -> Any:
-    """``cache[key]``, made with ``make()`` when absent; past ``limit`` entries the oldest go.
-    Two sessions may make one value at once: both get an equal one."""
+    """``cache[key]``, made with ``make()`` when absent; past ``limit`` entries the least
+    recently used go. Two sessions may make one value at once: both get an equal one."""
     with _BUILT_LOCK:
         if key in cache:
+            cache[key] = cache.pop(key)  # now the most recently used
             return cache[key]
     value = make()
     with _BUILT_LOCK:
@@ -198,9 +203,17 @@ def _part_for(layer: Layer, view: View) -> HeldPart | None:
     every date, or for a span around the view's dates; None when neither fits the cap)."""
     base = held_key(layer, view, MAX_DRAWN, BIG_LAYER_POINTS)
     with _BUILT_LOCK:
-        for part in _PARTS.values():
-            if part is not None and part.base == base and covers(part.span, view):
-                return part
+        found = next(
+            (
+                key
+                for key, part in _PARTS.items()
+                if part is not None and part.base == base and covers(part.span, view)
+            ),
+            None,
+        )
+        if found is not None:
+            _PARTS[found] = _PARTS.pop(found)  # now the most recently used
+            return _PARTS[found]
     span = _kept(
         _SPANS,
         f"{base} {view_days(view)}",
@@ -235,6 +248,15 @@ def _built(catalog: Catalog, view: View) -> Built:
         return Built(payload, {part.key: part for part in parts.values() if part.key in named})
 
     return _kept(_BUILT, payload_key(catalog, view), build, KEPT_PAYLOADS)
+
+
+def frame_key(key: str, parts: dict[str, HeldPart]) -> str:
+    """The key the frame holds a payload under: its :func:`payload_key` and, when it narrows
+    parts, theirs. The same view built again (its payload gone from the cache) may narrow
+    another part that covers it, and its masks are of that part's rows."""
+    if not parts:
+        return key
+    return hashlib.sha256(repr((key, *parts)).encode()).hexdigest()[:16]
 
 
 def payload_key(catalog: Catalog, view: View) -> str:

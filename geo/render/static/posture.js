@@ -193,19 +193,21 @@
   var HELD_PARTS = 4;  // as many as the app's frame holds packed
 
   /* Big layers' parts held for every date (geo/render/held.py), by key: each is opened
-     once, the first time a payload uses it. */
+     once, the first time a payload uses it. The parts ``packed`` names (the payload's) are
+     then the most recently used, as the app's frame and Python count them, and are kept. */
   PostureMap.prototype.unpackParts = function (packed) {
     var self = this;
+    var named = Object.keys(packed);
     this.parts = this.parts || [];
-    return Promise.all(Object.keys(packed).map(function (key) {
+    return Promise.all(named.map(function (key) {
       var known = self.parts.filter(function (part) { return part.key === key; })[0];
-      if (known) { return null; }
-      return unpack(packed[key]).then(function (part) {
-        self.parts = self.parts.filter(function (item) { return item.key !== key; });
-        self.parts.push({ key: key, part: part });
-        while (self.parts.length > HELD_PARTS) { self.parts.shift(); }
-      });
-    }));
+      if (known) { return known; }
+      return unpack(packed[key]).then(function (part) { return { key: key, part: part }; });
+    })).then(function (used) {
+      self.parts = self.parts.filter(function (item) { return named.indexOf(item.key) < 0; })
+        .concat(used);
+      while (self.parts.length > Math.max(HELD_PARTS, named.length)) { self.parts.shift(); }
+    });
   };
 
   /* Each layer of ``payload`` sent as a part gets the part's sources and the columns of
