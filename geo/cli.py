@@ -176,6 +176,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.layer_id and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", args.layer_id):
         raise UsageError(f"--layer-id {args.layer_id!r} is not kebab-case, e.g. ucdp-syria-2016")
     output = Path(args.output) if args.output else _import_output(source)
+    if not args.output and output.exists():  # a name we chose never replaces the user's file
+        raise UsageError(f"{output} exists; name the layer to write with -o")
     if output.resolve() == source.resolve():
         raise UsageError(f"the output {output} is the input file; name another with -o")
     options = Options(
@@ -200,7 +202,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         size = _write_import(result.doc, output)
     except OSError as exc:
-        print(printable(f"{output}: cannot write the layer: {exc.strerror}"), file=sys.stderr)
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        print(printable(f"{output}: cannot write the layer: {reason}"), file=sys.stderr)
         return EXIT_ERRORS
     if size > MAX_BYTES and output.suffix.lower() != PARQUET_SUFFIX:
         print(
@@ -333,7 +336,8 @@ def _add_import_arguments(cmd: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         type=Path,
-        help="the layer file to write: NAME.geojson, or NAME.parquet for a GeoParquet layer",
+        help="the layer file to write, replaced if it exists: NAME.geojson, or NAME.parquet "
+        "for a GeoParquet layer (default: FILE.geojson beside the export, never replaced)",
     )
     cmd.add_argument("--layer-id", help="the layer's id (default: from the file name)")
     cmd.add_argument("--title", help="the layer's title")

@@ -224,6 +224,29 @@ def test_imported_layers_validate_and_are_canonical(tmp_path):
     assert formatted.returncode == 0, formatted.stdout
 
 
+def test_a_layer_that_cannot_be_written_says_why(tmp_path):
+    folder = tmp_path / "taken.geojson"
+    folder.mkdir()  # the output name is a folder
+    result = run_cli("import", str(ACLED), "--format", "acled", "-o", str(folder))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    line = next(line for line in result.stderr.splitlines() if "cannot write" in line)
+    assert line.startswith(f"{folder}: cannot write the layer: ") and "None" not in line
+
+
+def test_the_default_output_never_replaces_a_file(tmp_path):
+    source = tmp_path / "bases.csv"
+    shutil.copy(ACLED, source)
+    mine = tmp_path / "bases.geojson"
+    mine.write_text("mine", encoding="utf-8")
+    result = run_cli("import", str(source), "--format", "acled")
+    assert result.returncode == 2 and f"{mine} exists; name the layer to write with -o" in (
+        result.stderr
+    )
+    assert mine.read_text(encoding="utf-8") == "mine"
+    result = run_cli("import", str(source), "--format", "acled", "-o", str(mine))
+    assert result.returncode == 0 and mine.read_text(encoding="utf-8").startswith("{")
+
+
 def test_usage_errors_exit_2(tmp_path):
     result = run_cli("import", str(ACLED), "--format", "acled", "--accessed", "yesterday")
     assert result.returncode == 2 and "--accessed" in result.stderr
@@ -245,6 +268,8 @@ def test_each_unplaceable_row_gets_its_own_reason(tmp_path):
         first.replace("SYN1001", "SYN2003").replace(",1,Political", ",7,Political"),
         first.replace("SYN1001", "SYN2004") + ",extra",
         first.replace("SYN1001", "SYN2005").replace(",3,,1700000000", ",,,1700000000"),
+        first.replace("SYN1001", "<i>SYN2006</i>"),  # line 9: an id a page would render
+        first.replace("SYN1001", "S" * 201),  # line 10: longer than a layer's source_id
     ]
     export = tmp_path / "rows.csv"
     export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
@@ -256,10 +281,38 @@ def test_each_unplaceable_row_gets_its_own_reason(tmp_path):
     assert reasons[2].startswith(f"{export}:5: row SYN2002 left out: event_date 2099-01-15 lies")
     assert reasons[3].startswith(f"{export}:6: row SYN2003 left out: time_precision '7' is not")
     assert reasons[4].startswith(f"{export}:7: row SYN2004 left out: the row has 32 fields")
-    assert len(reasons) == 5
+    assert "left out: column event_id_cnty holds markup" in reasons[5]
+    assert reasons[5].startswith(f"{export}:9: row ")
+    assert "left out: event_id_cnty is 201 characters long, over 200" in reasons[6]
+    assert len(reasons) == 7
     doc = json.loads((tmp_path / "rows.geojson").read_text(encoding="utf-8"))
     assert [f["properties"]["source_id"] for f in doc["features"]] == ["SYN1001", "SYN2005"]
     assert "fatalities" not in doc["features"][1]["properties"]  # a blank is no figure
+
+
+def test_markup_in_a_ged_rows_id_or_source_count_leaves_the_row_out(tmp_path):
+    """Both reach the layer's text (source_id, the source note): the row is left out with its
+    reason, and the rest import into a layer that validates."""
+    header, first, *_ = UCDP.read_text(encoding="utf-8").splitlines()
+    fields = first.split(",")
+    names = header.split(",")
+    marked_count = list(fields)
+    marked_count[0] = "900901"
+    marked_count[names.index("number_of_sources")] = "<b>2</b>"
+    marked_id = list(fields)
+    marked_id[0] = "<b>900902</b>"
+    export = tmp_path / "ged.csv"
+    rows = [first, ",".join(marked_count), ",".join(marked_id)]
+    export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    output = tmp_path / "ged.geojson"
+    result = run_cli("import", str(export), "--format", "ucdp", "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    reasons = [line for line in result.stderr.splitlines() if "left out:" in line]
+    assert "left out: column number_of_sources holds markup" in reasons[0]
+    assert "left out: column id holds markup" in reasons[1] and len(reasons) == 2
+    doc = json.loads(output.read_text(encoding="utf-8"))
+    assert [f["properties"]["source_id"] for f in doc["features"]] == [fields[0]]
+    assert run_cli("validate", str(tmp_path)).returncode == 0
 
 
 def test_a_zipped_ucdp_release_imports(tmp_path):

@@ -101,6 +101,21 @@ def test_a_projected_geoparquet_file_is_refused_with_the_fix(tmp_path):
     assert not (tmp_path / "metres.geojson").exists()
 
 
+def test_a_geometry_column_that_is_not_wkb_gets_one_line_not_a_traceback(tmp_path):
+    """GeoParquet metadata that says WKB over a column of WKT text."""
+    import pyarrow as pa
+
+    source = _plain_geoparquet(tmp_path / "wkt.parquet", [feature()])
+    table = pq.read_table(source)
+    where = table.column_names.index("geometry")
+    pq.write_table(table.set_column(where, "geometry", pa.array(["POINT (51.3 25.1)"])), source)
+    result = run_cli("import", str(source), "--format", "geoparquet")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not WKB" in lines[0] and str(source) in lines[0]
+    assert not (tmp_path / "wkt.geojson").exists()
+
+
 def test_a_failed_parquet_write_leaves_the_earlier_layer(tmp_path):
     output = tmp_path / "acled.parquet"
     assert run_cli("import", str(ACLED), "--format", "acled", "-o", str(output)).returncode == 0

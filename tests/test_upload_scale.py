@@ -8,6 +8,7 @@ import gzip
 import io
 import re
 import time
+import zipfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -109,17 +110,33 @@ def test_a_file_over_the_byte_limit_is_refused_without_being_read(catalog, tmp_p
     assert "209,715,200 (200 MB)" in text
 
 
-def test_a_file_over_the_row_limit_is_refused_before_parsing(catalog, tmp_path):
-    rows = tmp_path / "rows.csv.gz"
-    body = b"name,latitude,longitude\n" + b"x,1,2\n" * (MAX_UPLOAD_FEATURES + 1)
-    rows.write_bytes(gzip.compress(body, compresslevel=1))
+def _zipped_after_a_readme(body: bytes) -> bytes:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", "What the columns mean.\n")
+        archive.writestr("rows.csv", body)
+    return packed.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "pack", "end"),
+    [
+        ("rows.csv.gz", lambda body: gzip.compress(body, compresslevel=1), b"\n"),
+        ("rows.zip", _zipped_after_a_readme, b"\n"),  # the CSV is not the first member
+        ("rows.csv", lambda body: body, b"\r"),  # lines that end in a lone CR (old Excel)
+    ],
+)
+def test_a_file_over_the_row_limit_is_refused_before_parsing(catalog, tmp_path, name, pack, end):
+    rows = tmp_path / name
+    body = b"name,latitude,longitude" + end + (b"x,1,2" + end) * (MAX_UPLOAD_FEATURES + 1)
+    rows.write_bytes(pack(body))
     stages: list[str] = []
     layer, messages = load_upload_file(
-        "rows.csv.gz", rows, Taken.of(catalog), tmp_path, progress=stages.append
+        name, rows, Taken.of(catalog), tmp_path, progress=stages.append
     )
     assert layer is None
     assert [m.format() for m in messages] == [
-        f"rows.csv.gz: more than {MAX_UPLOAD_FEATURES:,} rows in {rows.stat().st_size:,} "
+        f"{name}: more than {MAX_UPLOAD_FEATURES:,} rows in {rows.stat().st_size:,} "
         f"bytes, over the upload limit of {MAX_UPLOAD_FEATURES:,} - split the file"
     ]
     assert not any(stage.startswith("importing") for stage in stages)
@@ -290,3 +307,15 @@ def test_uploaded_layers_are_removed_when_the_app_stops(browser, tmp_path):
         stop_app(process)
     assert process.returncode is not None
     assert list(scratch.glob("posture-upload-*")) == []
+
+
+def test_a_gzip_cut_short_is_named_as_such_not_as_a_failed_check(catalog, tmp_path):
+    body = b"name,latitude,longitude\n" + b"x,1,2\n" * 300_000
+    packed = gzip.compress(body)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    layer, messages = load_upload_file("cut.csv.gz", cut, Taken.of(catalog), tmp_path)
+    assert layer is None
+    assert [m.format() for m in messages] == [
+        "cut.csv.gz: the compressed file is cut short - download it again"
+    ]

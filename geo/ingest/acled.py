@@ -59,6 +59,7 @@ from geo.ingest.common import (
     dataset_source,
     no_markup,
     number,
+    row_id,
     slug,
 )
 from geo.ingest.rows import modified_day, run_import
@@ -157,9 +158,7 @@ def import_acled(path: Path, options: Options) -> ImportResult:
 
 def row_feature(row: dict[str, str], options: Options, dataset_source: dict) -> dict[str, Any]:
     """One ACLED row as a feature. Raises RowError with the reason when it cannot be placed."""
-    event_id = clean(row["event_id_cnty"], naming=True)
-    if not slug(event_id):
-        raise RowError("event_id_cnty is empty", "every ACLED row has its own event id")
+    event_id = row_id(row["event_id_cnty"], "event_id_cnty", "ACLED")
     lat = number(row["latitude"], "latitude", -90, 90)
     lon = number(row["longitude"], "longitude", -180, 180)
     geo_code = code(row["geo_precision"], "geo_precision", GEO_PRECISION)

@@ -39,7 +39,7 @@ from geo.store.columns import ColumnFeatures, features_to_columns, property_colu
 
 # Plain values, which the vectorised mapping handles exactly as the row path would.
 _PRINTABLE = r"^[\x20-\x7e]*$"  # printable ASCII: clean() leaves it as it is, bar spaces
-_ID = r"^[\x21-\x7e]+$"
+_ID = r"^[\x21-\x3b\x3d-\x7e]{1,200}$"  # printable ASCII but "<" (maybe markup), as source_id
 _DEGREES = r"^-?[0-9]{1,3}(\.[0-9]{1,6})?$"  # at most 6 decimals: round(x, 6) == x
 _DAY = r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 _FIGURE = r"^[0-9]{0,15}$"  # blank (no figure) or a whole number

@@ -213,6 +213,24 @@ def clean(text: str, one_line: bool = True, naming: bool = False) -> str:
     return text.strip()
 
 
+# The longest row id a layer keeps (layer.schema.json, source_id's maxLength).
+MAX_ROW_ID = 200
+
+
+def row_id(text: str, column: str, dataset: str) -> str:
+    """A dataset row's own id, cleaned: a RowError when it is empty, holds markup or is
+    longer than a layer's ``source_id`` may be."""
+    found = clean(text, naming=True)
+    if not slug(found):
+        raise RowError(f"{column} is empty", f"every {dataset} row has its own event id")
+    if len(found) > MAX_ROW_ID:
+        raise RowError(
+            f"{column} is {len(found):,} characters long, over {MAX_ROW_ID}",
+            "check the row against the dataset",
+        )
+    return no_markup(found, column)
+
+
 def no_markup(text: str, column: str) -> str:
     """``text``, or a RowError when it holds markup, which layer text may not."""
     if "<" in text and MARKUP.search(text):

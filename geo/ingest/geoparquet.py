@@ -103,7 +103,13 @@ def _features(table: Any) -> list[dict[str, Any]]:
 
     _plain, nested = property_columns()
     json_names = set(nested)
-    geometries = shapely.from_wkb(table.column("__geometry__").to_numpy(zero_copy_only=False))
+    try:
+        geometries = shapely.from_wkb(table.column("__geometry__").to_numpy(zero_copy_only=False))
+    except (shapely.errors.GEOSException, TypeError, ValueError):
+        raise ImportFileError(
+            "the geometry column holds values that are not WKB, though the GeoParquet "
+            "metadata says WKB - export the file again as GeoParquet"
+        ) from None
     names = [name for name in table.column_names if name not in ("__geometry__", BBOX)]
     features = []
     for row, geometry in zip(table.select(names).to_pylist(), geometries, strict=True):

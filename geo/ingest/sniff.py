@@ -11,8 +11,10 @@ import contextlib
 import csv
 import gzip
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import orjson
 
@@ -101,8 +103,9 @@ def count_rows(path: Path, fmt: str, limit: int, max_bytes: int) -> int:
     lines = 0
     ends_with_break = True
     for chunk in read_chunks(path, max_bytes):
-        lines += chunk.count(b"\n")
-        ends_with_break = chunk.endswith(b"\n")
+        # A line ends in LF, CRLF or (old Mac and Excel exports) a lone CR.
+        lines += max(chunk.count(b"\n"), chunk.count(b"\r"))
+        ends_with_break = chunk.endswith((b"\n", b"\r"))
         if lines > limit + 1 + 1_000:
             break
     rows = lines - 1 + (0 if ends_with_break else 1)  # less the header
@@ -151,11 +154,22 @@ def read_chunks(path: Path, max_bytes: int) -> Iterator[bytes]:
             names = [n for n in archive.namelist() if not n.endswith("/")]
             if not names:
                 return
-            handle = stack.enter_context(archive.open(names[0]))
+            # The member the importer reads (common.open_text): its one CSV file.
+            tables = [n for n in names if n.lower().endswith(".csv")]
+            handle = stack.enter_context(archive.open(tables[0] if tables else names[0]))
         else:
             handle = stack.enter_context(open(path, "rb"))
-        while chunk := handle.read(CHUNK):
+        while chunk := _read(handle):
             total += len(chunk)
             if total > max_bytes:
                 raise TooLarge(f"it expands to more than {max_bytes:,} bytes")
             yield chunk
+
+
+def _read(handle: IO[bytes]) -> bytes:
+    """The next chunk; an :class:`ImportFileError` for a gzip or zip that is cut short or
+    damaged, as the importer words it (geo/ingest/common.py)."""
+    try:
+        return handle.read(CHUNK)
+    except (EOFError, zipfile.BadZipFile, zlib.error, gzip.BadGzipFile):
+        raise ImportFileError("the compressed file is cut short - download it again") from None

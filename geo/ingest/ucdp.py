@@ -54,6 +54,7 @@ from geo.ingest.common import (
     count,
     no_markup,
     number,
+    row_id,
     slug,
 )
 from geo.ingest.rows import run_import
@@ -174,9 +175,7 @@ def version_from_name(name: str) -> str | None:
 
 def row_feature(row: dict[str, str], options: Options, dataset_source: dict) -> dict[str, Any]:
     """One GED row as a feature. Raises RowError with the reason when it cannot be placed."""
-    event_id = clean(row["id"], naming=True)
-    if not slug(event_id):
-        raise RowError("id is empty", "every GED row has its own event id")
+    event_id = row_id(row["id"], "id", "GED")
     lat = number(row["latitude"], "latitude", -90, 90)
     lon = number(row["longitude"], "longitude", -180, 180)
     where_code = code(row["where_prec"], "where_prec", WHERE_PRECISION)
@@ -247,7 +246,7 @@ def row_feature(row: dict[str, str], options: Options, dataset_source: dict) -> 
 def _source(row: dict[str, str], event_id: str, dataset_source: dict) -> dict[str, Any]:
     source = dict(dataset_source)
     parts = [f"UCDP GED event {event_id}"]
-    sources = clean(row.get("number_of_sources", ""))
+    sources = no_markup(clean(row.get("number_of_sources", "")), "number_of_sources")
     if sources:
         parts[0] += f" ({sources} source{'s' if sources != '1' else ''})"
     for column, label in SOURCE_TEXT:
