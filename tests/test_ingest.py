@@ -315,6 +315,28 @@ def test_markup_in_a_ged_rows_id_or_source_count_leaves_the_row_out(tmp_path):
     assert run_cli("validate", str(tmp_path)).returncode == 0
 
 
+def test_a_stray_quote_names_the_lines_it_joined(tmp_path):
+    """A quote opens a field in line 4 and the next quote is in line 8: the csv reader reads
+    lines 4 to 8 as one row. The message names them all, not line 4 alone."""
+    header = (
+        "event_id_cnty,event_date,time_precision,event_type,sub_event_type,actor1,country,"
+        "latitude,longitude,geo_precision,fatalities,notes"
+    )
+    rows = [
+        f"SYR{n},2024-01-15,1,Battles,Armed clash,Army,Syria,33.51,36.29,1,0,A note."
+        for n in range(8)
+    ]
+    rows[2] = rows[2].replace(",Army,", ',"Army,')
+    rows[6] = rows[6].replace("A note.", 'A "note.')
+    export = tmp_path / "quoted.csv"
+    export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    result = run_cli("import", str(export), "--format", "acled", "--accessed", "2026-12-01")
+    assert result.returncode == 0, result.stderr
+    [reason] = [line for line in result.stderr.splitlines() if "left out:" in line]
+    assert reason.startswith(f"{export}:4: row SYR2 left out: the row has ")
+    assert "runs from line 4 to line 8" in reason and "remove the stray quote" in reason
+
+
 def test_a_zipped_ucdp_release_imports(tmp_path):
     import zipfile
 

@@ -156,11 +156,32 @@ def read_rows(
     return header, _records(reader)
 
 
+class Record(list):
+    """A CSV record's fields, and the line where it ends: a quoted field may hold line breaks,
+    and a stray quote joins the lines up to the next one into one record."""
+
+    last_line: int = 0
+
+
+def wrong_width(record: list[str], line: int, width: int, fix: str) -> RowError:
+    """The error for a record of another number of fields than the header's; when the record
+    spans lines, it names them, as a stray quote has joined them into one row."""
+    last = getattr(record, "last_line", line)
+    if last > line:
+        return RowError(
+            f"the row has {len(record)} fields, the header {width}, and runs from line {line} "
+            f"to line {last}",
+            "a quote that opens a field and is never closed joins the lines after it into one "
+            "row: remove the stray quote",
+        )
+    return RowError(f"the row has {len(record)} fields, the header {width}", fix)
+
+
 def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
     line = reader.line_num + 1
     while True:
         try:
-            record = next(reader)
+            record = Record(next(reader))
         except StopIteration:
             return
         except (csv.Error, UnicodeDecodeError, EOFError, OSError, zipfile.BadZipFile) as exc:
@@ -168,6 +189,7 @@ def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
                 f"line {line}: the file cannot be read further: {_reason(exc)}"
             ) from None
         if record:
+            record.last_line = reader.line_num
             yield line, record
         line = reader.line_num + 1
 

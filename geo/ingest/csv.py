@@ -22,6 +22,7 @@ from geo.ingest.common import (
     open_text,
     problem,
     read_rows,
+    wrong_width,
 )
 from geo.ingest.screen import screen
 
@@ -72,9 +73,8 @@ def import_csv(path: Path, options: Options) -> ImportResult:
                 row = dict(zip(header, record, strict=False))
                 try:
                     if len(record) != len(header):
-                        raise RowError(
-                            f"the row has {len(record)} fields, the header {len(header)}",
-                            "quote fields that hold commas",
+                        raise wrong_width(
+                            record, line, len(header), "quote fields that hold commas"
                         )
                     features.append(_feature(row, layer_id, rows))
                     lines.append(line)

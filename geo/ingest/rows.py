@@ -26,6 +26,7 @@ from geo.ingest.common import (
     open_text,
     problem,
     read_rows,
+    wrong_width,
 )
 from geo.model import Message
 
@@ -98,9 +99,8 @@ def _collect(
         row_id = record[id_column].strip() if len(record) > id_column else None
         try:
             if len(record) != width:
-                raise RowError(
-                    f"the row has {len(record)} fields, the header {width}",
-                    "quote fields that hold commas; export the file again",
+                raise wrong_width(
+                    record, line, width, "quote fields that hold commas; export the file again"
                 )
             feature = row_feature({c: record[i] for c, i in wanted}, options, source)
             fid = feature["properties"]["id"]
