@@ -319,3 +319,24 @@ def test_a_gzip_cut_short_is_named_as_such_not_as_a_failed_check(catalog, tmp_pa
     assert [m.format() for m in messages] == [
         "cut.csv.gz: the compressed file is cut short - download it again"
     ]
+
+
+def test_a_check_stopped_at_its_time_limit_leaves_nothing_behind(catalog, tmp_path):
+    """A gzipped GeoJSON is expanded beside the session's layers before it is read: a check
+    stopped while reading it leaves neither that file nor any other."""
+    import json
+
+    from tests.helpers import feature
+
+    features = [feature(f"site-{n}", 51.0 + n % 100 * 0.001, 25.0) for n in range(40_000)]
+    upload = tmp_path / "sites.geojson.gz"
+    doc = {"type": "FeatureCollection", "features": features}
+    upload.write_bytes(gzip.compress(json.dumps(doc).encode(), compresslevel=1))
+    workdir = tmp_path / "session"
+    workdir.mkdir()
+    (workdir / "earlier-layer.parquet").write_bytes(b"kept")  # what the session had
+    outcome = check_upload("sites.geojson.gz", upload, Taken.of(catalog), timeout=3.0,
+                           workdir=workdir)  # fmt: skip
+    assert outcome.layer is None
+    assert "was stopped" in outcome.messages[0].format()
+    assert [entry.name for entry in workdir.iterdir()] == ["earlier-layer.parquet"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import shutil
 import subprocess
 import sys
 import threading
@@ -82,12 +83,28 @@ def check_upload(
         staging.mkdir()
         path = staging / _file_name(name)
         path.write_bytes(raw)
+    before = set(workdir.iterdir())
+    outcome = None
     try:
-        return _run_child(name, path, fmt, taken, today, workdir, on_progress, timeout, started)
+        outcome = _run_child(name, path, fmt, taken, today, workdir, on_progress, timeout, started)
+        return outcome
     finally:
         if staging is not None:
             path.unlink(missing_ok=True)
             staging.rmdir()
+        if outcome is None or outcome.layer is None:  # stopped or refused: nothing is kept
+            _remove_new(workdir, before)
+
+
+def _remove_new(workdir: Path, before: set[Path]) -> None:
+    """Remove what a check that gave no layer left in ``workdir``: a child stopped at its
+    time limit or killed leaves its half-written files (an expanded GeoJSON, a layer's
+    temporary file), which would otherwise stay until the session ends."""
+    for entry in set(workdir.iterdir()) - before:
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _run_child(
