@@ -124,6 +124,9 @@ HOSTILE: list[dict[str, str]] = [
     {"location": "X" * 320},  # a name over 300 characters
     {"notes": ""},
     {"latitude": "-0", "longitude": "-0.0"},
+    {"event_date": "15/01/2024"},  # day first: only one reading
+    {"event_date": "03/04/2024"},  # 3 April or 4 March: refused, never guessed
+    {"event_date": "1/15/2024"},  # month first, as a US spreadsheet saves it: refused
 ]  # fmt: skip
 
 
@@ -171,12 +174,16 @@ def test_columnar_import_equals_row_import_on_hostile_rows(tmp_path, gzipped):
     for expected in ("latitude 'abc'", "longitude 200", "event_date ''", "2024-02-30",
                      "lies in the future", "geo_precision '4'", "actor1 holds markup",
                      "notes holds markup", "event_id_cnty is empty", "appears on an earlier",
-                     "fatalities -1", "fatalities 'x'"):  # fmt: skip
+                     "fatalities -1", "fatalities 'x'",
+                     "event_date '03/04/2024' could be day/month or month/day",
+                     "event_date '1/15/2024' is not a date"):  # fmt: skip
         assert expected in reasons
     props = dict(zip(table.column("source_id").to_pylist(), table.to_pylist(), strict=True))
     assert props["SYR2"]["end"] == "2024-04" and props["SYR2"]["fatalities"] is None
     assert props["SYR3"]["fatalities"] == "12" and props["SYR3"]["location_precision"] == "region"
     assert props["SYR29"]["country"] is None  # the point is in the sea
+    assert props["SYR47"]["start"] == "2024-01-15"  # 15/01/2024, day first
+    assert "SYR48" not in props and "SYR49" not in props
 
 
 def test_columnar_import_equals_row_import_on_a_bom_and_crlf_file(tmp_path):

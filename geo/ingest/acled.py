@@ -307,7 +307,17 @@ def _source(row: dict[str, str], event_id: str, dataset_source: dict) -> dict[st
 @lru_cache(maxsize=65536)
 def _event_date(text: str) -> dt.date:
     """ACLED's event_date: ISO ('2024-01-15') from the API, or '15 January 2024' from the
-    export tool."""
+    export tool; '15/01/2024', day first, as a spreadsheet may save it. A slash date that could
+    be read either way ('03/04/2024') is refused, never guessed."""
+    numbers = text.strip().split("/")
+    if len(numbers) == 3 and all(n.isdigit() for n in numbers):
+        first, second = int(numbers[0]), int(numbers[1])
+        if 1 <= first <= 12 and 1 <= second <= 12 and first != second:
+            raise RowError(
+                f"event_date {text!r} could be day/month or month/day",
+                "a spreadsheet rewrote ACLED's dates: export the file again, or save the "
+                "dates as 2024-01-15",
+            )
     for pattern in ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(
