@@ -454,3 +454,13 @@ def test_dataset_country_names_become_codes_or_nothing():
     assert alpha2_from_name("Turkey") == "TR" and alpha2_from_name("Palestine") == "PS"
     assert alpha2_from_name("Russia (Soviet Union)") == "RU"
     assert alpha2_from_name("Somewhere at sea") is None  # never a guess
+
+
+def test_an_export_separated_by_semicolons_is_told_so(tmp_path):
+    header, first, *_ = ACLED.read_text(encoding="utf-8").splitlines()
+    export = tmp_path / "semicolons.csv"
+    rows = [line.replace(",", ";") for line in (header, first)]
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run_cli("import", str(export), "--format", "acled")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "its columns are separated by semicolons, not commas" in result.stderr

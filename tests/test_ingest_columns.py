@@ -127,6 +127,8 @@ HOSTILE: list[dict[str, str]] = [
     {"event_date": "15/01/2024"},  # day first: only one reading
     {"event_date": "03/04/2024"},  # 3 April or 4 March: refused, never guessed
     {"event_date": "1/15/2024"},  # month first, as a US spreadsheet saves it: refused
+    {"event_date": "2024-01-15xyz"},  # a day and no time after it
+    {"event_date": "2024-01-15 00:00:00"},  # a day and a time: the day
 ]  # fmt: skip
 
 
@@ -176,14 +178,16 @@ def test_columnar_import_equals_row_import_on_hostile_rows(tmp_path, gzipped):
                      "notes holds markup", "event_id_cnty is empty", "appears on an earlier",
                      "fatalities -1", "fatalities 'x'",
                      "event_date '03/04/2024' could be day/month or month/day",
-                     "event_date '1/15/2024' is not a date"):  # fmt: skip
+                     "event_date '1/15/2024' is not a date",
+                     "event_date '2024-01-15xyz' is not a date"):  # fmt: skip
         assert expected in reasons
     props = dict(zip(table.column("source_id").to_pylist(), table.to_pylist(), strict=True))
     assert props["SYR2"]["end"] == "2024-04" and props["SYR2"]["fatalities"] is None
     assert props["SYR3"]["fatalities"] == "12" and props["SYR3"]["location_precision"] == "region"
     assert props["SYR29"]["country"] is None  # the point is in the sea
     assert props["SYR47"]["start"] == "2024-01-15"  # 15/01/2024, day first
-    assert "SYR48" not in props and "SYR49" not in props
+    assert "SYR48" not in props and "SYR49" not in props and "SYR50" not in props
+    assert props["SYR51"]["start"] == "2024-01-15"
 
 
 def test_columnar_import_equals_row_import_on_a_bom_and_crlf_file(tmp_path):

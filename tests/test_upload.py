@@ -59,6 +59,40 @@ def test_csv_errors_point_at_the_row(catalog):
     assert any(t.startswith("x.csv:5: ") and "HTML markup" in t for t in texts)
 
 
+def test_a_csv_row_short_of_fields_is_named_not_filled_with_blanks(catalog):
+    short = ",".join(csv_row("Short").split(",")[:-2])
+    raw = "\n".join([HEADER, csv_row("Whole"), short]).encode()
+    layer, messages = load_upload("x.csv", raw, catalog)
+    assert layer is None
+    assert [m.format() for m in messages] == [
+        "x.csv:3: the row has fewer fields than the header - give every column its field"
+    ]
+
+
+def test_a_csv_of_a_header_alone_is_not_a_layer(catalog):
+    layer, messages = load_upload("x.csv", (HEADER + "\n").encode(), catalog)
+    assert layer is None
+    assert [m.format() for m in messages] == [
+        "x.csv: the file holds a header and no rows - add its rows"
+    ]
+
+
+def test_a_csv_separated_by_semicolons_is_told_so(catalog, tmp_path):
+    from geo.app.upload import Taken, load_upload_file
+
+    semicolons = HEADER.replace(",", ";") + "\n" + csv_row("One").replace(",", ";") + "\n"
+    layer, messages = load_upload("x.csv", semicolons.encode(), catalog)
+    assert layer is None and "separated by semicolons, not commas" in messages[0].format()
+    path = tmp_path / "x.csv"
+    path.write_text(semicolons, encoding="utf-8")  # the format found by sniffing
+    layer, messages = load_upload_file("x.csv", path, Taken.of(catalog), tmp_path)
+    assert layer is None and "separated by semicolons, not commas" in messages[0].format()
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    layer, messages = load_upload_file("empty.csv", empty, Taken.of(catalog), tmp_path)
+    assert layer is None and messages[0].format().startswith("empty.csv: the file is empty")
+
+
 def test_swapped_csv_coordinates_are_caught(catalog):
     raw = "\n".join([HEADER, csv_row(lat="51.315", lon="25.1173")]).encode()
     _, messages = load_upload("x.csv", raw, catalog)
@@ -173,7 +207,7 @@ def test_the_child_process_keeps_the_first_messages_and_counts_the_rest(catalog)
     )
     assert outcome.layer is None
     assert outcome.total == SMALL_FEATURES and len(outcome.messages) == MAX_MESSAGES
-    assert outcome.messages[0].format().startswith("junk.csv:2: latitude and longitude")
+    assert outcome.messages[0].format().startswith("junk.csv:2: the row has fewer fields")
     assert seen and seen[0] == "starting the check"
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.catalog import Catalog, is_stored, layer_from_document
+from geo.ingest.common import other_separator
 from geo.ingest.csv import REQUIRED as CSV_REQUIRED
 from geo.ingest.csv import feature_from_row
 from geo.io import ReadError, parse_json_bytes
@@ -327,6 +328,9 @@ def _csv_document(
     except csv.Error as exc:
         return None, [_message(name, f"the CSV header cannot be read: {exc}", "check the quoting")]
     missing = [c for c in CSV_REQUIRED if c not in columns]
+    if missing and (separator := other_separator(columns)):
+        text = f"its columns are separated by {separator}, not commas"
+        return None, [_message(name, text, "save it as comma-separated CSV (UTF-8)")]
     if missing:
         return None, [
             _message(
@@ -360,12 +364,13 @@ def _csv_document(
         rows += 1
         if rows > MAX_UPLOAD_FEATURES:
             return None, [_too_many(name)]
-        if None in record:
+        if None in record or None in record.values():
+            more = None in record
             messages.append(
                 _message(
                     name,
-                    "the row has more fields than the header",
-                    "quote fields that hold commas",
+                    f"the row has {'more' if more else 'fewer'} fields than the header",
+                    "quote fields that hold commas" if more else "give every column its field",
                     line=line,
                 )
             )
@@ -388,6 +393,8 @@ def _csv_document(
         features.append(
             feature_from_row(row, fallback, lon, lat, "Uploaded by the user; no description.")
         )
+    if not rows and not messages:
+        return None, [_message(name, "the file holds a header and no rows", "add its rows")]
     doc = {"type": "FeatureCollection", "layer": _user_meta(name), "features": features}
     tell(f"checking {len(features):,} row(s)")
     for message in check_document(doc, name, today) + duplicate_ids(doc, name, {}):

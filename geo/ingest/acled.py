@@ -57,6 +57,7 @@ from geo.ingest.common import (
     code,
     count,
     dataset_source,
+    day_part,
     no_markup,
     number,
     row_id,
@@ -319,10 +320,9 @@ def _event_date(text: str) -> dt.date:
                 "dates as 2024-01-15",
             )
     for pattern in ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y"):
+        written = (day_part(text) or "") if pattern == "%Y-%m-%d" else text
         try:
-            return dt.datetime.strptime(
-                text[:10] if pattern == "%Y-%m-%d" else text, pattern
-            ).date()
+            return dt.datetime.strptime(written, pattern).date()
         except ValueError:
             continue
     raise RowError(

@@ -147,6 +147,11 @@ def read_rows(
         raise ImportFileError(f"the file is empty - export it again from {what}")
     header = [column.strip().lower() for column in header]
     missing = [column for column in required if column not in header]
+    if missing and (separator := other_separator(header)):
+        raise ImportFileError(
+            f"its columns are separated by {separator}, not commas - save it as "
+            "comma-separated CSV (UTF-8)"
+        )
     if missing:
         shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
         raise ImportFileError(
@@ -175,6 +180,27 @@ def wrong_width(record: list[str], line: int, width: int, fix: str) -> RowError:
             "row: remove the stray quote",
         )
     return RowError(f"the row has {len(record)} fields, the header {width}", fix)
+
+
+# A day, and perhaps a time after it (as a spreadsheet or a database writes a date).
+DAY_AND_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+
+
+def day_part(text: str) -> str | None:
+    """The ``YYYY-MM-DD`` of a date written as a day or a day and a time, else None: the
+    rest of '2024-01-15xyz' is not a time, so it is no date."""
+    text = text.strip()
+    return text[:10] if DAY_AND_TIME.fullmatch(text) else None
+
+
+def other_separator(header: list[str]) -> str | None:
+    """ "semicolons" or "tabs" when a header read with commas is one column holding them: a
+    spreadsheet's export in a locale that separates with them."""
+    if len(header) == 1:
+        for mark, word in ((";", "semicolons"), ("\t", "tabs")):
+            if mark in header[0]:
+                return word
+    return None
 
 
 def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:

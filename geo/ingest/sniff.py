@@ -18,7 +18,7 @@ from typing import IO
 
 import orjson
 
-from geo.ingest.common import FIELD_LIMIT, ImportFileError, open_text
+from geo.ingest.common import FIELD_LIMIT, ImportFileError, open_text, other_separator
 
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
@@ -46,6 +46,8 @@ def sniff_format(path: Path) -> str:
     """
     with open(path, "rb") as handle:
         magic = handle.read(4)
+    if not magic:
+        raise ImportFileError("the file is empty - upload the export itself")
     if magic == PARQUET_MAGIC:
         return "geoparquet"
     first = _first_text(path)
@@ -62,6 +64,11 @@ def sniff_format(path: Path) -> str:
         return "ucdp"
     if {"latitude", "longitude"} <= columns:
         return "csv"
+    if separator := other_separator(header):
+        raise ImportFileError(
+            f"its columns are separated by {separator}, not commas - save it as "
+            "comma-separated CSV (UTF-8)"
+        )
     raise ImportFileError(
         "neither GeoParquet, GeoJSON nor a CSV with latitude and longitude columns - "
         "choose the format in the upload box"

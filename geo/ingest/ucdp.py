@@ -52,6 +52,7 @@ from geo.ingest.common import (
     clip,
     code,
     count,
+    day_part,
     no_markup,
     number,
     row_id,
@@ -261,7 +262,7 @@ def _source(row: dict[str, str], event_id: str, dataset_source: dict) -> dict[st
 def _day(text: str, column: str) -> dt.date:
     """GED dates: '2016-01-05' or '2016-01-05 00:00:00.000'."""
     try:
-        return dt.date.fromisoformat(text.strip()[:10])
+        return dt.date.fromisoformat(day_part(text) or "")
     except ValueError:
         raise RowError(f"{column} {text!r} is not a date", "GED writes it as 2016-01-05") from None
 
