@@ -464,3 +464,11 @@ def test_an_export_separated_by_semicolons_is_told_so(tmp_path):
     result = run_cli("import", str(export), "--format", "acled")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "its columns are separated by semicolons, not commas" in result.stderr
+
+
+def test_a_column_named_twice_is_refused_not_read_from_its_last_copy(tmp_path):
+    header, first, *_ = ACLED.read_text(encoding="utf-8").splitlines()
+    export = tmp_path / "twice.csv"
+    export.write_text(f"{header},latitude\n{first},0\n", encoding="utf-8")
+    result = run_cli("import", str(export), "--format", "acled")
+    assert result.returncode == 1 and "the header names latitude twice" in result.stderr

@@ -152,6 +152,11 @@ def read_rows(
             f"its columns are separated by {separator}, not commas - save it as "
             "comma-separated CSV (UTF-8)"
         )
+    twice = sorted({column for column in header if column and header.count(column) > 1})
+    if twice:
+        raise ImportFileError(
+            f"the header names {', '.join(twice[:6])} twice - keep one column of each name"
+        )
     if missing:
         shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
         raise ImportFileError(
