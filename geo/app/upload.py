@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.catalog import Catalog, is_stored, layer_from_document
-from geo.ingest.common import other_separator
+from geo.ingest.common import SEPARATOR_FIX, other_separator
 from geo.ingest.csv import REQUIRED as CSV_REQUIRED
 from geo.ingest.csv import feature_from_row
 from geo.io import ReadError, parse_json_bytes
@@ -328,9 +328,8 @@ def _csv_document(
     except csv.Error as exc:
         return None, [_message(name, f"the CSV header cannot be read: {exc}", "check the quoting")]
     missing = [c for c in CSV_REQUIRED if c not in columns]
-    if missing and (separator := other_separator(columns)):
-        text = f"its columns are separated by {separator}, not commas"
-        return None, [_message(name, text, "save it as comma-separated CSV (UTF-8)")]
+    if missing and (problem := other_separator(columns)):
+        return None, [_message(name, problem, SEPARATOR_FIX)]
     if missing:
         return None, [
             _message(

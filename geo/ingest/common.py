@@ -147,11 +147,8 @@ def read_rows(
         raise ImportFileError(f"the file is empty - export it again from {what}")
     header = [column.strip().lower() for column in header]
     missing = [column for column in required if column not in header]
-    if missing and (separator := other_separator(header)):
-        raise ImportFileError(
-            f"its columns are separated by {separator}, not commas - save it as "
-            "comma-separated CSV (UTF-8)"
-        )
+    if missing and (problem := other_separator(header)):
+        raise ImportFileError(f"{problem} - {SEPARATOR_FIX}")
     twice = sorted({column for column in header if column and header.count(column) > 1})
     if twice:
         raise ImportFileError(
@@ -198,13 +195,18 @@ def day_part(text: str) -> str | None:
     return text[:10] if DAY_AND_TIME.fullmatch(text) else None
 
 
+# What to do about a file separated by another mark than commas.
+SEPARATOR_FIX = "save it as comma-separated CSV (UTF-8)"
+
+
 def other_separator(header: list[str]) -> str | None:
-    """ "semicolons" or "tabs" when a header read with commas is one column holding them: a
-    spreadsheet's export in a locale that separates with them."""
+    """What is wrong with a file separated by semicolons or tabs (a spreadsheet's export in a
+    locale that separates with them), seen as a header read with commas that is one column
+    holding them; None for any other header."""
     if len(header) == 1:
         for mark, word in ((";", "semicolons"), ("\t", "tabs")):
             if mark in header[0]:
-                return word
+                return f"its columns are separated by {word}, not commas"
     return None
 
 

@@ -18,7 +18,13 @@ from typing import IO
 
 import orjson
 
-from geo.ingest.common import FIELD_LIMIT, ImportFileError, open_text, other_separator
+from geo.ingest.common import (
+    FIELD_LIMIT,
+    SEPARATOR_FIX,
+    ImportFileError,
+    open_text,
+    other_separator,
+)
 
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
@@ -64,11 +70,8 @@ def sniff_format(path: Path) -> str:
         return "ucdp"
     if {"latitude", "longitude"} <= columns:
         return "csv"
-    if separator := other_separator(header):
-        raise ImportFileError(
-            f"its columns are separated by {separator}, not commas - save it as "
-            "comma-separated CSV (UTF-8)"
-        )
+    if problem := other_separator(header):
+        raise ImportFileError(f"{problem} - {SEPARATOR_FIX}")
     raise ImportFileError(
         "neither GeoParquet, GeoJSON nor a CSV with latitude and longitude columns - "
         "choose the format in the upload box"
