@@ -363,3 +363,53 @@ def test_a_kept_value_used_again_outlives_one_not_used():
     assert [get("a"), get("b"), get("a"), get("c"), get("a")] == ["A", "B", "A", "C", "A"]
     assert made == ["a", "b", "c"]  # "a", used again, was never made twice
     assert list(cache) == ["c", "a"]
+
+
+def test_a_capped_view_says_which_features_it_draws_and_offers_a_year(tmp_path, monkeypatch):
+    """Past the drawing cap (made small here) the page says which features the map draws, and
+    a button narrows the window to one year, whose events are all drawn."""
+    from streamlit.testing.v1 import AppTest
+
+    from geo.app import map_component as mc
+    from geo.model import Layer
+    from geo.render import payload as payload_module
+    from geo.store import write_parquet
+    from tests.helpers import ROOT, feature, layer_doc, map_args
+
+    cap = 2_500
+    build = payload_module.build_payload
+    monkeypatch.setattr(mc, "MAX_DRAWN", cap)
+    monkeypatch.setattr(
+        mc, "build_payload", lambda c, v, held=None: build(c, v, max_drawn=cap, held=held)
+    )
+    rows = [
+        feature(
+            f"ev-{year}-{n}",
+            37.0 + (n % 60) * 0.04,
+            34.2 + (n // 60) * 0.04,
+            kind="airstrike",
+            start=f"{year}-05-10",
+            country="SY",
+            actor="A test actor",
+            claim_status="reported",
+        )
+        for year in (2023, 2024, 2025)
+        for n in range(2100)
+    ]
+    doc = layer_doc(*rows, group="events", layer_id="capped-events")
+    path = tmp_path / "capped-events.parquet"
+    write_parquet(Layer(path, doc["layer"], doc["features"]), path)
+    monkeypatch.setenv("GEO_LAYERS_DIR", str(tmp_path))
+    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    app.query_params["asof"] = "2025-12-31"
+    app.run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    texts = [element.value for element in app.markdown]
+    assert any(text.startswith("**2,500** of 6,300 features shown") for text in texts), texts
+    assert any("the first in the order of the layers" in c.value for c in app.caption)
+    app.button(key="one_year").click().run()
+    assert app.session_state["window"] == "1y"
+    texts = [element.value for element in app.markdown]
+    assert any(text.startswith("**2,100** features shown") for text in texts), texts
+    assert not any("the first in the order of the layers" in c.value for c in app.caption)
+    assert map_args(app)["payload"]["count"] == 2_100

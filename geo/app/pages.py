@@ -15,6 +15,7 @@ from geo.export import FILE_FORMATS, MIME_TYPES, export_bytes
 from geo.framing import ExtentError, parse_extent
 from geo.model import PartialDate
 from geo.render.payload import (
+    MAX_DRAWN,
     caption,
     dates_label,
 )
@@ -35,8 +36,24 @@ def map_page(ctx: Context) -> None:
         else f"**{payload['count']:,}** features shown"
     )
     st.markdown(f"{shown} · {md(caption(ctx.view))}")
+    if payload["count"] < payload["total"]:
+        _capped_hint()
     _details(ctx)
     _downloads(ctx, payload["count"])
+
+
+def _capped_hint() -> None:
+    """Which features a view past the drawing cap shows, and the way to see them all."""
+    st.caption(
+        f"The map draws at most {MAX_DRAWN:,} features: the first in the order of the layers "
+        "and of their files. A shorter event window or a filter draws every feature it holds."
+    )
+    if st.session_state.get("window") == "upto":
+        st.button("Show one year of events", key="one_year", on_click=_one_year)
+
+
+def _one_year() -> None:
+    st.session_state["window"] = "1y"
 
 
 @st.fragment
