@@ -162,7 +162,7 @@ def test_many_problems_are_shown_capped_and_counted(context, app_url, tmp_path):
     lines = page.locator("[data-testid='stCode']").first.inner_text().strip().splitlines()
     assert len(lines) == 51
     assert lines[0] == (
-        "junk.csv:2: latitude and longitude must be numbers - write decimal degrees, e.g. 25.1173"
+        "junk.csv:2: the row has fewer fields than the header - give every column its field"
     )
     assert lines[-1] == (
         f"... and {SMALL_FEATURES - 50:,} more problem(s): python -m geo validate lists them all"
