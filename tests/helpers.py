@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,37 @@ def layer_doc(*features: dict, group: str = "us-posture", layer_id: str = "test-
         },
         "features": list(features) if features else [feature()],
     }
+
+
+def write_events_parquet(
+    path: Path,
+    years: tuple[int, ...],
+    per_year: int,
+    place: Callable[[int, int], tuple[float, float]],
+    kind: Callable[[int], str] = lambda _n: "airstrike",
+    prefix: str = "ev",
+) -> Path:
+    """A GeoParquet events layer named after ``path``: ``per_year`` events on 10 May of each
+    year, the ``n``-th of a year at ``place(year, n)`` (inside Syria) and of ``kind(n)``."""
+    from geo.model import Layer
+    from geo.store import write_parquet
+
+    rows = [
+        feature(
+            f"{prefix}-{year}-{n}",
+            *place(year, n),
+            kind=kind(n),
+            start=f"{year}-05-10",
+            country="SY",
+            actor="A test actor",
+            claim_status="reported",
+        )
+        for year in years
+        for n in range(per_year)
+    ]
+    doc = layer_doc(*rows, group="events", layer_id=path.stem)
+    write_parquet(Layer(path, doc["layer"], doc["features"]), path)
+    return path
 
 
 def write_doc(path: Path, doc: Any) -> Path:

@@ -16,7 +16,7 @@ import pytest
 from geo.model import Layer
 from geo.store import write_parquet
 from tests.conftest import serve_app, stop_app
-from tests.helpers import choose_option, feature, layer_doc
+from tests.helpers import choose_option, feature, layer_doc, write_events_parquet
 
 pytestmark = pytest.mark.browser
 
@@ -170,25 +170,17 @@ def test_a_view_of_more_big_layers_than_the_frame_usually_keeps_is_drawn(context
     its usual four, so the map draws the view, and a date step sends no part again."""
     from tests.test_browser_app import COMPONENT, map_frame
 
-    for number in range(5):
-        features = [
-            feature(
-                f"ev-{number}-{year}-{n}",
-                36.7 + number * 0.4 + (n % 50) * 0.006,  # five blocks inside Syria
+    for number in range(5):  # five blocks inside Syria, 2,200 events each: big layers, held
+        write_events_parquet(
+            tmp_path / f"layer-{number}.parquet",
+            (2024, 2025),
+            1100,
+            place=lambda _year, n, number=number: (
+                36.7 + number * 0.4 + (n % 50) * 0.006,
                 34.6 + (n // 50) * 0.02,
-                kind="airstrike",
-                start=f"{year}-05-10",
-                country="SY",
-                actor="A test actor",
-                claim_status="reported",
-            )
-            for year in (2024, 2025)
-            for n in range(1100)  # 2,200 a layer: a big layer, held
-        ]
-        doc = layer_doc(*features, group="events", layer_id=f"layer-{number}")
-        doc["layer"]["title"] = f"Layer {number}"
-        path = tmp_path / f"layer-{number}.parquet"
-        write_parquet(Layer(path, doc["layer"], doc["features"]), path)
+            ),
+            prefix=f"ev-{number}",
+        )
     process, url = serve_app({"GEO_LAYERS_DIR": str(tmp_path)})
     try:
         page = context.new_page()

@@ -249,33 +249,26 @@ def test_rows_counted_in_a_span_are_those_sql_selects(catalog, layer_id):  # noq
             assert count_in_span(days, span) == table.count(_filter(layer, view, span)), span
 
 
+def _in_syria(_year: int, n: int) -> tuple[float, float]:
+    """A grid of 60 points a row inside Syria."""
+    return 37.0 + (n % 60) * 0.04, 34.2 + (n // 60) * 0.04
+
+
 def test_the_app_sends_a_part_once_and_then_only_which_rows_a_date_shows(tmp_path, monkeypatch):
     """Through the app (AppTest): the first view sends the part and a payload naming it; a
     date step sends a new payload and no part; another filter sends another part; a
     comparison sends none."""
     from streamlit.testing.v1 import AppTest
 
-    from geo.model import Layer
-    from geo.store import write_parquet
-    from tests.helpers import ROOT, feature, layer_doc, map_args
+    from tests.helpers import ROOT, map_args, write_events_parquet
 
-    rows = [
-        feature(
-            f"ev-{year}-{n}",
-            37.0 + (n % 60) * 0.04,
-            34.2 + (n // 60) * 0.04,
-            kind="airstrike" if n % 2 else "ground-attack",
-            start=f"{year}-05-10",
-            country="SY",
-            actor="A test actor",
-            claim_status="reported",
-        )
-        for year in (2023, 2024, 2025)
-        for n in range(1500)  # past the 2,000 points of a big layer, even with one kind of two
-    ]
-    doc = layer_doc(*rows, group="events", layer_id="held-events")
-    path = tmp_path / "held-events.parquet"
-    write_parquet(Layer(path, doc["layer"], doc["features"]), path)
+    write_events_parquet(
+        tmp_path / "held-events.parquet",
+        (2023, 2024, 2025),
+        1500,  # past the 2,000 points of a big layer, even with one kind of two
+        place=_in_syria,
+        kind=lambda n: "airstrike" if n % 2 else "ground-attack",
+    )
     monkeypatch.setenv("GEO_LAYERS_DIR", str(tmp_path))
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     app.query_params["asof"] = "2025-12-31"
@@ -371,10 +364,8 @@ def test_a_capped_view_says_which_features_it_draws_and_offers_a_year(tmp_path, 
     from streamlit.testing.v1 import AppTest
 
     from geo.app import map_component as mc
-    from geo.model import Layer
     from geo.render import payload as payload_module
-    from geo.store import write_parquet
-    from tests.helpers import ROOT, feature, layer_doc, map_args
+    from tests.helpers import ROOT, map_args, write_events_parquet
 
     cap = 2_500
     build = payload_module.build_payload
@@ -382,23 +373,7 @@ def test_a_capped_view_says_which_features_it_draws_and_offers_a_year(tmp_path, 
     monkeypatch.setattr(
         mc, "build_payload", lambda c, v, held=None: build(c, v, max_drawn=cap, held=held)
     )
-    rows = [
-        feature(
-            f"ev-{year}-{n}",
-            37.0 + (n % 60) * 0.04,
-            34.2 + (n // 60) * 0.04,
-            kind="airstrike",
-            start=f"{year}-05-10",
-            country="SY",
-            actor="A test actor",
-            claim_status="reported",
-        )
-        for year in (2023, 2024, 2025)
-        for n in range(2100)
-    ]
-    doc = layer_doc(*rows, group="events", layer_id="capped-events")
-    path = tmp_path / "capped-events.parquet"
-    write_parquet(Layer(path, doc["layer"], doc["features"]), path)
+    write_events_parquet(tmp_path / "capped-events.parquet", (2023, 2024, 2025), 2100, _in_syria)
     monkeypatch.setenv("GEO_LAYERS_DIR", str(tmp_path))
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     app.query_params["asof"] = "2025-12-31"
