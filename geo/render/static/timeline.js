@@ -44,9 +44,14 @@
   /* Whether a payload feature is an event (a mark) rather than something that lasts (a bar);
      the same test as geo.catalog.is_event, on the payload's keys. */
   function isEvent(layer, f) {
-    return layer.group === 'events' || f.st !== undefined || f.et !== undefined ||
-      f.fa !== undefined || EVENT_KINDS.indexOf(f.k) >= 0;
+    return eventWith(layer, EVENT_FIELDS.some(function (key) { return f[key] !== undefined; }),
+      f.k);
   }
+  /* The test itself: by the layer's group, a field only events carry, or the kind. */
+  function eventWith(layer, hasEventField, kind) {
+    return layer.group === 'events' || hasEventField || EVENT_KINDS.indexOf(kind) >= 0;
+  }
+  var EVENT_FIELDS = ['st', 'et', 'fa'];
   var EVENT_KINDS = ['airstrike', 'missile-attack', 'drone-attack', 'ground-attack', 'sabotage',
     'targeted-killing', 'diplomacy', 'handover'];
 
@@ -155,6 +160,12 @@
     var value = columnValue(column, row);
     return value !== null && value !== undefined;
   }
+  function eventFieldGiven(columns, row) {
+    for (var n = 0; n < EVENT_FIELDS.length; n += 1) {
+      if (given(columns[EVENT_FIELDS[n]], row)) { return true; }
+    }
+    return false;
+  }
   function rowFeature(columns, keys, row) {
     var f = {};
     for (var k = 0; k < keys.length; k += 1) {
@@ -179,8 +190,8 @@
     var count = 0;
     for (var r = 0; r < columns.rows; r += 1) {
       if (!given(columns.s0, r)) { continue; }
-      var event = layer.group === 'events' || given(columns.st, r) || given(columns.et, r) ||
-        given(columns.fa, r) || (kinds && EVENT_KINDS.indexOf(columnValue(kinds, r)) >= 0);
+      var event = eventWith(layer, eventFieldGiven(columns, r),
+        kinds ? columnValue(kinds, r) : null);
       if (!event) { lasting.push(rowFeature(columns, keys, r)); continue; }
       count += 1;
       if (byCode) {
