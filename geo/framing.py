@@ -18,7 +18,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from itertools import compress
+from typing import TYPE_CHECKING, Any, Protocol
 
 from geo.catalog import Catalog, View, is_event
 from geo.model import Layer
@@ -64,6 +65,15 @@ class Offstage:
         return f"{self.name}{kind} ({self.distance_km:,.0f} km)"
 
 
+class NamesOnDemand(Protocol):
+    """Points' names read when a mark needs them (a lean held part's, geo/render/held.py):
+    :meth:`read` gives those of some points, :meth:`pick` the names of a subset."""
+
+    def read(self, points: list[int]) -> list[str | None]: ...
+
+    def pick(self, keep: np.ndarray) -> NamesOnDemand: ...
+
+
 @dataclass(frozen=True, eq=False)
 class PointRows:
     """A big layer's rows for framing, without a dict per plain point.
@@ -81,26 +91,37 @@ class PointRows:
     ys: np.ndarray
     event: np.ndarray
     ids: list[str]
-    names: list[str | None]
+    names: list[str | None] | NamesOnDemand
     others: list[dict[str, Any]]
 
     def pairs(self, points: np.ndarray | None = None) -> Iterator[Pair]:
         """The rows as pairs, in row order: every other row, and the plain points ``points``
         (a mask over them) marks, all when None. A point's feature carries what an offstage
         mark reads of it: its point, id and name."""
-        keep = None if points is None else points.tolist()
+        keep_list = [True] * len(self.xs) if points is None else points.tolist()
+        wanted = [point for point, kept in enumerate(keep_list) if kept]
+        if isinstance(self.names, list):
+            names = dict(zip(wanted, [self.names[n] for n in wanted], strict=True))
+        else:  # read at once, and only for the points asked for
+            names = dict(zip(wanted, self.names.read(wanted), strict=True))
         others = iter(self.others)
         point = 0
         for is_plain in self.plain.tolist():
             if not is_plain:
                 yield self.layer, next(others)
                 continue
-            if keep is None or keep[point]:
-                yield self.layer, self._feature(point)
+            if keep_list[point]:
+                yield self.layer, self._feature(point, names[point])
             point += 1
 
-    def _feature(self, point: int) -> dict[str, Any]:
-        props = {"id": self.ids[point], "name": self.names[point]}
+    def pick_names(self, keep: np.ndarray) -> list[str | None] | NamesOnDemand:
+        """The names of the points ``keep`` (a mask over them) marks."""
+        if isinstance(self.names, list):
+            return list(compress(self.names, keep.tolist()))
+        return self.names.pick(keep)
+
+    def _feature(self, point: int, name: str | None) -> dict[str, Any]:
+        props = {"id": self.ids[point], "name": name}
         geometry = {"type": "Point", "coordinates": [float(self.xs[point]), float(self.ys[point])]}
         return {"type": "Feature", "geometry": geometry, "properties": props}
 

@@ -8,6 +8,7 @@ import copy
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pytest
 
 from geo.catalog import Catalog, View, stored_filter
@@ -19,6 +20,7 @@ from geo.render.held import (
     covers,
     held_part,
     held_row_details,
+    rows_text,
     unpack_mask,
     view_days,
 )
@@ -42,7 +44,7 @@ def _parts(layers: Catalog, view: View, cap: int = 200_000) -> dict[str, Any]:
     found = {}
     for layer in layers.visible_layers(view):
         if layer.path.suffix == ".parquet":
-            part = held_part(layer, view, max_drawn=cap, big_layer_points=BIG)
+            part = held_part(layer, view, max_held=cap, big_layer_points=BIG)
             if part is not None:
                 found[layer.id] = part
     return found
@@ -73,9 +75,11 @@ def _rows(payload: dict[str, Any], parts: dict[str, Any]) -> dict[str, list[dict
         if "held" in layer:
             part = by_key[layer["held"]]
             sources = part.sources
-            columns = {**part.columns, **part.details}
-            shown = unpack_mask(layer["mask"], columns["rows"])
-            points = [row for row, keep in zip(decode_columns(columns), shown, strict=True) if keep]
+            shown = np.flatnonzero(unpack_mask(layer["mask"], part.columns["rows"])).tolist()
+            drawn = decode_columns(part.columns)
+            # Each row's long text, as the app reads it for the row a user opens.
+            texts = rows_text(part, shown)
+            points = [{**drawn[row], **text} for row, text in zip(shown, texts, strict=True)]
         elif "columns" in layer:
             points = decode_columns(layer["columns"])
         rows = [_cited(f, sources) for f in [*layer["features"], *points]]
@@ -131,6 +135,26 @@ def test_a_part_past_the_cap_is_not_made_and_the_view_is_built_as_before(catalog
     assert held["count"] < held["total"]  # the cap cut: a later layer fell back to its own rows
 
 
+@pytest.mark.parametrize("max_drawn", [0, 1, 300, 650])
+@pytest.mark.parametrize("view", DATED_VIEWS[:4], ids=repr)
+def test_a_part_holding_more_than_the_map_draws_shows_what_a_capped_view_shows(
+    catalog,  # noqa: F811
+    view,
+    max_drawn,
+):
+    """A part holds more rows than the map draws: past the drawing cap a view shows the
+    first rows in the file's order, the rows, counts and frame of the view built alone."""
+    parts = _parts(catalog, view)
+    held = build_payload(catalog, view, max_drawn=max_drawn, big_layer_points=BIG, held=parts)
+    own = build_payload(catalog, view, max_drawn=max_drawn, big_layer_points=BIG)
+    assert held["count"] == min(max_drawn, held["total"]) and held["count"] < held["total"]
+    assert _frame(held) == _frame(own)
+    assert _rows(held, parts) == _rows(own, {})
+    assert [(layer["shown"], layer["total"]) for layer in held["layers"]] == [
+        (layer["shown"], layer["total"]) for layer in own["layers"]
+    ]
+
+
 def test_a_comparison_is_not_narrowed(catalog):  # noqa: F811
     view = View(as_of="2024-04-30", compare=("2021-06-30", "2024-04-30"))
     payload = build_payload(catalog, view, big_layer_points=BIG, held=_parts(catalog, view))
@@ -161,10 +185,16 @@ def test_a_held_rows_text_is_found_by_its_row_among_those_shown(catalog):  # noq
     detail = held_row_details(payload, by_key, wanted)
     assert detail is not None and detail["row"] == len(shown_ids) // 2
     assert detail["layer"] == 0 and detail["id"] == wanted
-    row = part.columns["i"].index(wanted)
-    assert detail["values"] == {
-        key: column[row] for key, column in part.details.items() if column[row] is not None
-    }
+    # The text the part's columns lack, as the view's own payload gives that row.
+    [own] = [
+        row
+        for row in _rows(build_payload(catalog, view, big_layer_points=BIG), {})["d-dataset"]
+        if row["i"] == wanted
+    ]
+    missing = {key: value for key, value in own.items() if key not in part.columns}
+    assert {"n", "de", "sn"} <= set(missing) and "g" in missing
+    del missing["g"]
+    assert _cited(detail["values"], part.sources) == missing
     assert held_row_details(payload, by_key, hidden) is None  # not shown at this date
     assert held_row_details(copy.deepcopy(payload), by_key, None) is None
 
@@ -190,7 +220,7 @@ def test_a_layer_past_the_cap_is_held_for_a_span_around_the_view(catalog, view):
     assert span not in (None, False)
     days = view_days(view)
     assert span[0] <= days[0] and days[1] <= span[1] and span != days  # reaches beyond
-    part = held_part(layer, view, max_drawn=cap, big_layer_points=BIG, span=span)
+    part = held_part(layer, view, max_held=cap, big_layer_points=BIG, span=span)
     assert part is not None and 0 < len(part.file_rows) <= cap
     # The widest that fits, as SQL counts: a day more on either side passes the cap (or the
     # side reaches as far as a span may).
@@ -318,7 +348,7 @@ def test_a_view_built_again_on_another_part_is_held_by_the_frame_under_another_k
     base = View(layers=("a-events",))
     cap = layer.features.table.count(stored_filter(layer, base)) // 3
     build = payload_module.build_payload
-    monkeypatch.setattr(mc, "MAX_DRAWN", cap)
+    monkeypatch.setattr(mc, "HELD_ROWS", cap)
     monkeypatch.setattr(mc, "BIG_LAYER_POINTS", BIG)
     monkeypatch.setattr(
         mc,
@@ -369,7 +399,6 @@ def test_a_capped_view_says_which_features_it_draws_and_offers_a_year(tmp_path, 
 
     cap = 2_500
     build = payload_module.build_payload
-    monkeypatch.setattr(mc, "MAX_DRAWN", cap)
     monkeypatch.setattr(
         mc, "build_payload", lambda c, v, held=None: build(c, v, max_drawn=cap, held=held)
     )

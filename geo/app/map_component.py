@@ -37,6 +37,7 @@ from geo.model import Layer
 from geo.render import build_map, map_html
 from geo.render.details import row_details, split_details
 from geo.render.held import (
+    HELD_ROWS,
     HeldPart,
     choose_span,
     covers,
@@ -46,7 +47,7 @@ from geo.render.held import (
     view_days,
 )
 from geo.render.maps import packed_json
-from geo.render.payload import BIG_LAYER_POINTS, MAX_DRAWN, build_payload
+from geo.render.payload import BIG_LAYER_POINTS, build_payload
 
 _FRONTEND = Path(__file__).resolve().parent / "map_frontend"
 _component = components.declare_component("posture_map", path=str(_FRONTEND))
@@ -65,7 +66,7 @@ KEPT_PAYLOADS = 2
 _BUILT: dict[str, Built] = {}
 _PACKED: dict[str, bytes] = {}
 # Big layers' parts by key (None: the layer has no part for those filters), and their bytes.
-KEPT_PARTS = 2  # each holds its rows as Python lists: about 230 MB at 100,000 rows
+KEPT_PARTS = 2  # each holds its rows as Python lists: about 450 MB at 1,000,000 rows
 _PARTS: dict[str, HeldPart | None] = {}
 _PACKED_PARTS: dict[str, bytes] = {}
 # The span chosen for a layer's filters and a view's dates (geo/render/held.py choose_span).
@@ -201,7 +202,7 @@ def view_parts(catalog: Catalog, view: View) -> dict[str, HeldPart]:
 def _part_for(layer: Layer, view: View) -> HeldPart | None:
     """A kept part of ``layer`` that holds every row ``view`` could show, or a new one (for
     every date, or for a span around the view's dates; None when neither fits the cap)."""
-    base = held_key(layer, view, MAX_DRAWN, BIG_LAYER_POINTS)
+    base = held_key(layer, view, HELD_ROWS, BIG_LAYER_POINTS)
     with _BUILT_LOCK:
         found = next(
             (
@@ -217,16 +218,16 @@ def _part_for(layer: Layer, view: View) -> HeldPart | None:
     span = _kept(
         _SPANS,
         f"{base} {view_days(view)}",
-        lambda: choose_span(layer, view, MAX_DRAWN),
+        lambda: choose_span(layer, view, HELD_ROWS),
         KEPT_SPANS,
     )
     if span is False:
         return None
     return _kept(
         _PARTS,
-        held_key(layer, view, MAX_DRAWN, BIG_LAYER_POINTS, span),
+        held_key(layer, view, HELD_ROWS, BIG_LAYER_POINTS, span),
         lambda: held_part(
-            layer, view, max_drawn=MAX_DRAWN, big_layer_points=BIG_LAYER_POINTS, span=span
+            layer, view, max_held=HELD_ROWS, big_layer_points=BIG_LAYER_POINTS, span=span
         ),
         KEPT_PARTS,
     )

@@ -9,10 +9,17 @@ view shows: one bit a row (``mask``). The rows a view shows come from the same S
 selects them for an export (geo/store/query.py ``where_clause``), so the date rule is written
 once.
 
-A layer whose rows for every date are more than the drawing cap (a million events) gets a
-part for a *span* of dates instead: the rows any view whose dates lie in the span could show,
-the span as wide around the view's dates as the cap allows. A step within the span is narrowed
-like any other; a step out of it builds the part of a new span.
+A part holds up to :data:`HELD_ROWS` rows, more than the map draws (``MAX_DRAWN``): a view
+that shows more is drawn capped, its first rows in file order, as a view built alone is. So a
+million events, every date of them, are one part, and any date step narrows it. A part is
+*lean*: it leaves each row's long text (names, descriptions, notes, quotes) in the file and
+reads it for the row a user opens (:func:`held_row_details`); at a million rows that text is
+most of what DuckDB reads and about a gigabyte of Python strings.
+
+A layer whose rows for every date are more than :data:`HELD_ROWS` gets a part for a *span* of
+dates instead: the rows any view whose dates lie in the span could show, the span as wide
+around the view's dates as the cap allows. A step within the span is narrowed like any other;
+a step out of it builds the part of a new span.
 
 A part's sources are its own, numbered from 0: a view's payload lists only the works of its
 other layers. The app uses parts while it compares nothing; an export, built once for one
@@ -35,15 +42,21 @@ from geo.catalog import View, _date, stored_filter
 from geo.framing import PointRows
 from geo.model import Layer
 from geo.render.details import row_of, split_columns, values_of
-from geo.render.stored_columns import stored_part
+from geo.render.payload import _feature
+from geo.render.stored_columns import ROWS_IN, stored_part
+from geo.store.columns import rows_to_features
 from geo.store.query import Filter
+
+# The most rows a part holds: a million events for every date, about 6 s to build on two cores.
+HELD_ROWS = 1_000_000
 
 
 @dataclass(frozen=True, eq=False)
 class HeldPart:
-    """One layer's rows for every date of its ``span``: ``columns`` the map draws from (long
-    text apart, in ``details``), the ``sources`` they cite, ``features`` of the rows that are
-    not plain points, the rows for framing, and each row's number in the file
+    """One layer's rows for every date of its ``span``: ``columns`` the map draws from (the
+    long text left in the file, and other text too varied to share, in ``details``), the
+    ``sources`` they cite (numbered as ``source_index`` says), ``features`` of the rows that
+    are not plain points, the rows for framing, and each row's number in the file
     (``framed.plain``'s order)."""
 
     key: str
@@ -52,22 +65,26 @@ class HeldPart:
     columns: dict[str, Any]
     details: dict[str, Any]
     sources: list[dict[str, str]]
+    source_index: dict[tuple[str, ...], int]
     features: list[dict[str, Any]]
     framed: PointRows
     file_rows: np.ndarray
 
     def message(self) -> dict[str, Any]:
-        """What the map is sent of it (static/posture.js ``narrowHeld``)."""
-        return {"columns": self.columns, "sources": self.sources, "apart": bool(self.details)}
+        """What the map is sent of it (static/posture.js ``narrowHeld``): the long text is
+        always apart."""
+        return {"columns": self.columns, "sources": self.sources, "apart": True}
 
 
 @dataclass(frozen=True, eq=False)
 class Narrowed:
-    """A part narrowed to a view: its features and points shown, and the rows for framing."""
+    """A part narrowed to a view: its features and points shown, the rows for framing, and
+    how many rows the view matched (more than are shown where the cap cut)."""
 
     features: list[dict[str, Any]]
     points: np.ndarray
     framed: PointRows
+    matched: int
 
     @property
     def shown(self) -> int:
@@ -164,45 +181,51 @@ def _widest(fits: Callable[[int], bool], known: int = 0) -> int:
 
 
 def held_key(
-    layer: Layer, view: View, max_drawn: int, big_layer_points: int, span: Span = None
+    layer: Layer, view: View, max_held: int, big_layer_points: int, span: Span = None
 ) -> str:
     """What names a layer's part without building it: the loaded layer, the view's filters
     but its dates, and the span."""
     spec = _filter(layer, view, span)
-    text = repr((layer.id, id(layer), len(layer.features), spec, max_drawn, big_layer_points))
+    text = repr((layer.id, id(layer), len(layer.features), spec, max_held, big_layer_points))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def held_part(
-    layer: Layer, view: View, *, max_drawn: int, big_layer_points: int, span: Span = None
+    layer: Layer, view: View, *, max_held: int, big_layer_points: int, span: Span = None
 ) -> HeldPart | None:
-    """``layer``'s rows for every date of ``span`` with ``view``'s other filters; None when
-    they are more than ``max_drawn`` (a part must hold every row a date of it could show) or
-    too few to be drawn as columns."""
+    """``layer``'s rows for every date of ``span`` with ``view``'s other filters, lean (see
+    the module's docstring); None when they are more than ``max_held`` (a part must hold
+    every row a date of it could show) or too few to be drawn as columns."""
     spec = _filter(layer, view, span)
-    if layer.features.table.count(spec) > max_drawn:
+    if layer.features.table.count(spec) > max_held:
         return None
     sources: list[dict[str, str]] = []
-    part = stored_part(layer, spec, sources, {}, max_drawn, big_layer_points)
+    source_index: dict[tuple[str, ...], int] = {}
+    part = stored_part(layer, spec, sources, source_index, max_held, big_layer_points, lean=True)
     if part is None:
         return None
     columns, details = split_columns(part.columns)
     return HeldPart(
-        key=held_key(layer, view, max_drawn, big_layer_points, span),
-        base=held_key(layer, view, max_drawn, big_layer_points),
+        key=held_key(layer, view, max_held, big_layer_points, span),
+        base=held_key(layer, view, max_held, big_layer_points),
         span=span,
         columns=columns,
         details=details,
         sources=sources,
+        source_index=source_index,
         features=part.features,
         framed=part.framed,
         file_rows=part.file_rows,
     )
 
 
-def narrow(part: HeldPart, layer: Layer, view: View) -> Narrowed:
-    """The rows of ``part`` that ``view`` shows."""
+def narrow(part: HeldPart, layer: Layer, view: View, budget: int) -> Narrowed:
+    """The rows of ``part`` that ``view`` shows, at most ``budget`` of them: the first in the
+    file's order, those a view built alone draws."""
     shown = np.isin(part.file_rows, layer.features.table.row_numbers(stored_filter(layer, view)))
+    matched = int(np.count_nonzero(shown))
+    if matched > budget:
+        shown[np.flatnonzero(shown)[max(budget, 0) :]] = False
     framed = part.framed
     plain = framed.plain
     points = shown[plain]
@@ -217,9 +240,10 @@ def narrow(part: HeldPart, layer: Layer, view: View) -> Narrowed:
             ys=framed.ys[points],
             event=framed.event[points],
             ids=list(compress(framed.ids, points.tolist())),
-            names=list(compress(framed.names, points.tolist())),
+            names=framed.pick_names(points),
             others=list(compress(framed.others, others)),
         ),
+        matched=matched,
     )
 
 
@@ -243,7 +267,7 @@ def held_row_details(
         return None
     for index, entry in enumerate(payload["layers"]):
         part = parts.get(entry.get("held", ""))
-        if part is None or not part.details:
+        if part is None:
             continue
         row = row_of(part.columns.get("i"), feature_id)
         if row is None:
@@ -251,6 +275,25 @@ def held_row_details(
         shown = unpack_mask(entry["mask"], part.columns["rows"])
         if not shown[row]:
             continue
-        values = values_of(part.details, row)
+        [values] = rows_text(part, [row])
         return {"layer": index, "row": int(shown[:row].sum()), "id": feature_id, "values": values}
     return None
+
+
+def rows_text(part: HeldPart, rows: list[int]) -> list[dict[str, Any]]:
+    """The text of the part's plain points ``rows`` (numbered as its columns are) that its
+    columns lack: read from the file for each, as the row path gives it, with its works
+    numbered as the part's; and what ``details`` holds of it."""
+    layer = part.framed.layer
+    in_file = part.file_rows[np.flatnonzero(part.framed.plain)[rows]].tolist()
+    table = layer.features.table.arrow(ROWS_IN, {"rows": in_file})
+    by_number = dict(
+        zip(table.column("file_row_number").to_pylist(), rows_to_features(table), strict=True)
+    )
+    found = []
+    for row, number in zip(rows, in_file, strict=True):
+        # Copies: a row's works are all the part's already, and the part stays as it is.
+        drawn = _feature(by_number[number], layer, list(part.sources), dict(part.source_index))
+        text = {k: v for k, v in drawn.items() if k not in part.columns and k != "g"}
+        found.append({**text, **values_of(part.details, row)})
+    return found

@@ -107,7 +107,8 @@ def build_payload(
     points sends them as columns (see the module's docstring). A layer with a part in
     ``held`` (by layer id; geo/render/held.py) is sent as that part's key (``held``), the rows
     of it the view shows (``mask``) and those of its ``features`` it shows, while the view
-    compares nothing and the part fits under the cap."""
+    compares nothing; past the cap, the mask keeps the first rows in file order, the rows a
+    layer built alone draws."""
     sources: list[dict[str, str]] = []
     source_index: dict[tuple[str, ...], int] = {}
     layers: list[dict[str, Any]] = []
@@ -117,15 +118,15 @@ def build_payload(
     change_of = {change.id: change.kind for change in changes}
     for layer in catalog.visible_layers(view):
         kept = (held or {}).get(layer.id)
-        if kept is not None and not changes and len(kept.file_rows) <= max_drawn - count:
+        if kept is not None and not changes:
             from geo.render.held import narrow, pack_mask
 
-            narrowed = narrow(kept, layer, view)
-            entry = _layer_entry(layer, narrowed.shown, narrowed.shown, narrowed.features)
+            narrowed = narrow(kept, layer, view, max(max_drawn - count, 0))
+            entry = _layer_entry(layer, narrowed.shown, narrowed.matched, narrowed.features)
             layers.append({**entry, "held": kept.key, "mask": pack_mask(narrowed.points)})
             pairs.append(narrowed.framed)
             count += narrowed.shown
-            total += narrowed.shown
+            total += narrowed.matched
             continue
         if is_stored(layer) and not changes:  # a Parquet layer: its columns from Arrow
             from geo.render.stored_columns import stored_part

@@ -46,7 +46,7 @@ from geo.render.payload import (
     register_work,
 )
 from geo.store.columns import GEOMETRY, rows_to_features
-from geo.store.query import Filter, where_clause
+from geo.store.query import Filter, Table, where_clause
 
 # Feature keys copied from a text column when it holds text (an empty text is no value).
 REQUIRED_TEXT = {
@@ -63,6 +63,21 @@ CITED = "posture_cited"
 CITED_SQL = "from_json(\"sources\", '{}')".format(
     orjson.dumps([dict.fromkeys(SOURCE_FIELDS, "VARCHAR")]).decode()
 )
+# A lean part's (geo/render/held.py): the cited works alone, without quotes and notes.
+WORKS_SQL = "from_json(\"sources\", '{}')".format(
+    orjson.dumps([dict.fromkeys(WORK_FIELDS, "VARCHAR")]).decode()
+)
+# The free text a lean part leaves in the file, read again for the one row a user opens: at a
+# million rows, reading it took 5 of 7 s of DuckDB's answer, and Python would hold a gigabyte.
+LONG_TEXT = ("name", "description", "location_note", "actor_note", "source_id")
+LEAN_SQL = "* REPLACE ({}), {} AS {}".format(
+    ", ".join(f'NULL::VARCHAR AS "{name}"' for name in (*LONG_TEXT, "sources")), WORKS_SQL, CITED
+)
+# What a lean part's columns leave out: the long text, and each row's quotes and notes.
+LEAN_KEYS = ("q", "sn")
+# The rows of some file row numbers ($rows): a semi-join, where list_contains would search the
+# list once a row.
+ROWS_IN = "WHERE file_row_number IN (SELECT unnest($rows))"
 
 
 @dataclass
@@ -101,20 +116,25 @@ def stored_part(
     source_index: dict[tuple[str, ...], int],
     budget: int,
     big_layer_points: int,
+    *,
+    lean: bool = False,
 ) -> StoredPart | None:
     """The payload of a Parquet layer for the rows ``spec`` (a view's, :func:`stored_filter`)
     shows, at most ``budget`` of them, with the cited works added to
     ``sources``/``source_index`` as the row path adds them; None (and nothing added) when it
-    has no more than ``big_layer_points`` plain points to draw."""
+    has no more than ``big_layer_points`` plain points to draw.
+
+    A ``lean`` part's plain points leave out their :data:`LONG_TEXT` and their quotes and
+    notes (geo/render/held.py ``rows_text`` reads them for the rows asked for); its other rows
+    keep everything."""
     where, params = where_clause(spec)
     # Counted apart and cut in SQL, so that past the cap the rows not drawn are not parsed.
     # No ORDER BY: DuckDB keeps a scan's file order (its preserve_insertion_order setting, on
     # by default), and sorting a million rows' columns cost 6 of 8 s at 1,000,000 rows.
     total = layer.features.table.count(spec)
+    tail = f"WHERE {where} LIMIT {max(0, min(budget, total))}"
     table = layer.features.table.arrow(
-        f"WHERE {where} LIMIT {max(0, min(budget, total))}",
-        params,
-        f"*, {CITED_SQL} AS {CITED}",
+        tail, params, LEAN_SQL if lean else f"*, {CITED_SQL} AS {CITED}"
     )
     geometry = table.column(GEOMETRY).combine_chunks()
     if isinstance(geometry, pa.ExtensionArray):
@@ -125,7 +145,11 @@ def stored_part(
     plain = (shapely.get_type_id(shapes) == 0) & ~has_origin
     if int(plain.sum()) <= big_layer_points:
         return None
+    # A lean table has no sources text, and needs none: its quotes and notes are not read, and
+    # every row of a loaded layer cites a work (the schema's minItems), so the works are
+    # numbered by the columns.
     cited = _cite(table, sources, source_index)
+    file_rows = table.column("file_row_number").to_numpy().astype(np.int64)
     events = _is_event(table, layer)
     rows = np.flatnonzero(plain)
     points = table if len(rows) == table.num_rows else table.take(pa.array(rows))
@@ -136,11 +160,13 @@ def stored_part(
         "y": [round(value, COORD_DECIMALS) for value in ys.tolist()],
     }
     for key, (codes, values) in _values(table, cited, events).items():
+        if lean and key in LEAN_KEYS:
+            continue
         codes = codes[rows]
         if (codes >= 0).any():  # a key no plain point has is no column
             columns[key] = encode(codes, values)
     others = np.flatnonzero(~plain)
-    features = rows_to_features(table.take(pa.array(others))) if len(others) else []
+    features = _features(layer, table, others, lean)
     drawn = [_feature(feature, layer, sources, source_index) for feature in features]
     return StoredPart(
         features=drawn,
@@ -154,11 +180,36 @@ def stored_part(
             ys=ys,
             event=events[rows],
             ids=points.column("id").to_pylist(),
-            names=points.column("name").to_pylist(),
+            names=(
+                NamesInFile(layer.features.table, file_rows[rows])
+                if lean
+                else points.column("name").to_pylist()
+            ),
             others=features,
         ),
-        file_rows=table.column("file_row_number").to_numpy().astype(np.int64),
+        file_rows=file_rows,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class NamesInFile:
+    """The names of a lean part's points (``file_rows``), read from the layer's file when a
+    mark needs them (geo/framing.py ``NamesOnDemand``)."""
+
+    table: Table
+    file_rows: np.ndarray
+
+    def read(self, points: list[int]) -> list[str | None]:
+        if not points:
+            return []
+        numbers = self.file_rows[points].tolist()
+        answer = self.table.arrow(ROWS_IN, {"rows": numbers}, 'file_row_number AS r, "name"')
+        found = zip(answer.column("r").to_pylist(), answer.column("name").to_pylist(), strict=True)
+        by_number = dict(found)
+        return [by_number[number] for number in numbers]
+
+    def pick(self, keep: np.ndarray) -> NamesInFile:
+        return NamesInFile(self.table, self.file_rows[keep])
 
 
 def encode(codes: np.ndarray, values: list[Any]) -> list[Any] | dict[str, list[Any]]:
@@ -281,6 +332,17 @@ class _Cited:
     values: dict[str, list[Any]]
 
 
+def _features(layer: Layer, table: pa.Table, rows: np.ndarray, lean: bool) -> list[dict[str, Any]]:
+    """The features of ``table``'s ``rows``, whole: a lean table's are read again."""
+    if not len(rows):
+        return []
+    if not lean:
+        return rows_to_features(table.take(pa.array(rows)))
+    numbers = table.column("file_row_number").take(pa.array(rows)).to_pylist()
+    whole = layer.features.table.arrow(f"{ROWS_IN} ORDER BY file_row_number", {"rows": numbers})
+    return rows_to_features(whole)
+
+
 def _cite(
     table: pa.Table, sources: list[dict[str, str]], source_index: dict[tuple[str, ...], int]
 ) -> _Cited:
@@ -300,11 +362,13 @@ def _cite_columns(
         return None
     parent = pc.list_parent_indices(cited).to_numpy().astype(np.int64)
     fields = {entries.type.field(n).name: column for n, column in enumerate(entries.flatten())}
-    given = {
+    given = {  # none of either when they were not read (a lean part's)
         name: pc.and_(pc.is_valid(fields[name]), pc.not_equal(fields[name], ""))
         .fill_null(False)
         .to_numpy(zero_copy_only=False)
         .astype(bool)
+        if name in fields
+        else np.zeros(len(entries), dtype=bool)
         for name in ("quote", "note")
     }
     if any(np.bincount(parent[mask]).max(initial=0) > 1 for mask in given.values()):
@@ -336,6 +400,9 @@ def _cite_columns(
     per_row: dict[str, np.ndarray] = {}
     for key, name in (("q", "quote"), ("sn", "note")):
         mask = given[name]
+        if name not in fields:
+            values[key], per_row[key] = [], np.full(rows, -1, dtype=np.int64)
+            continue
         text_codes, texts = _codes(fields[name].filter(pa.array(mask)))
         _keys, first, group = np.unique(
             numbers[mask] * (len(texts) + 1) + text_codes, return_index=True, return_inverse=True
