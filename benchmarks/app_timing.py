@@ -171,11 +171,14 @@ def start_server(layers: Path | None = None) -> tuple[subprocess.Popen, str, flo
     return process, url, started
 
 
-def map_count(page) -> int | None:
-    """The count of the payload the map frame shows (other srcdoc frames, such as the app's
-    small script components, hold no map)."""
+def map_shows(page) -> list | None:
+    """The count, total and caption of the payload the map frame shows (other srcdoc frames,
+    such as the app's small script components, hold no map): a date step past the drawing cap
+    changes the caption's dates, not the count."""
     frame = map_frame(page)
-    return None if frame is None else frame.evaluate("window.posture.payload.count")
+    if frame is None:
+        return None
+    return frame.evaluate("(p => [p.count, p.total, p.caption])(window.posture.payload)")
 
 
 def map_frame(page):
@@ -237,11 +240,11 @@ def revisit(context, url: str) -> float:
 
 
 def update(page, action) -> float:
-    """From ``action`` (a click) to the map drawn with a payload of another count."""
-    before = map_count(page)
+    """From ``action`` (a click) to the map drawn with another payload."""
+    before = map_shows(page)
     started = time.time() * 1000
     action()
-    wait_until(page, lambda: map_count(page) not in (None, before))
+    wait_until(page, lambda: map_shows(page) not in (None, before))
     return (drawn_after(page, started) - started) / 1000
 
 
