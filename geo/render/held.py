@@ -41,7 +41,7 @@ import numpy as np
 from geo.catalog import View, _date, stored_filter
 from geo.framing import PointRows
 from geo.model import Layer
-from geo.render.details import row_of, split_columns, values_of
+from geo.render.details import row_of, split_columns
 from geo.render.payload import _feature
 from geo.render.stored_columns import ROWS_IN, stored_part
 from geo.store.columns import rows_to_features
@@ -282,8 +282,8 @@ def held_row_details(
 
 def rows_text(part: HeldPart, rows: list[int]) -> list[dict[str, Any]]:
     """The text of the part's plain points ``rows`` (numbered as its columns are) that its
-    columns lack: read from the file for each, as the row path gives it, with its works
-    numbered as the part's; and what ``details`` holds of it."""
+    columns lack (the long text, and ``details``): read from the file for each, as the row
+    path gives it, with its works numbered as the part's."""
     layer = part.framed.layer
     in_file = part.file_rows[np.flatnonzero(part.framed.plain)[rows]].tolist()
     table = layer.features.table.arrow(ROWS_IN, {"rows": in_file})
@@ -291,9 +291,8 @@ def rows_text(part: HeldPart, rows: list[int]) -> list[dict[str, Any]]:
         zip(table.column("file_row_number").to_pylist(), rows_to_features(table), strict=True)
     )
     found = []
-    for row, number in zip(rows, in_file, strict=True):
+    for number in in_file:
         # Copies: a row's works are all the part's already, and the part stays as it is.
         drawn = _feature(by_number[number], layer, list(part.sources), dict(part.source_index))
-        text = {k: v for k, v in drawn.items() if k not in part.columns and k != "g"}
-        found.append({**text, **values_of(part.details, row)})
+        found.append({k: v for k, v in drawn.items() if k not in part.columns and k != "g"})
     return found

@@ -73,8 +73,6 @@ LONG_TEXT = ("name", "description", "location_note", "actor_note", "source_id")
 LEAN_SQL = "* REPLACE ({}), {} AS {}".format(
     ", ".join(f'NULL::VARCHAR AS "{name}"' for name in (*LONG_TEXT, "sources")), WORKS_SQL, CITED
 )
-# What a lean part's columns leave out: the long text, and each row's quotes and notes.
-LEAN_KEYS = ("q", "sn")
 # The rows of some file row numbers ($rows): a semi-join, where list_contains would search the
 # list once a row.
 ROWS_IN = "WHERE file_row_number IN (SELECT unnest($rows))"
@@ -132,9 +130,10 @@ def stored_part(
     # No ORDER BY: DuckDB keeps a scan's file order (its preserve_insertion_order setting, on
     # by default), and sorting a million rows' columns cost 6 of 8 s at 1,000,000 rows.
     total = layer.features.table.count(spec)
-    tail = f"WHERE {where} LIMIT {max(0, min(budget, total))}"
     table = layer.features.table.arrow(
-        tail, params, LEAN_SQL if lean else f"*, {CITED_SQL} AS {CITED}"
+        f"WHERE {where} LIMIT {max(0, min(budget, total))}",
+        params,
+        LEAN_SQL if lean else f"*, {CITED_SQL} AS {CITED}",
     )
     geometry = table.column(GEOMETRY).combine_chunks()
     if isinstance(geometry, pa.ExtensionArray):
@@ -160,8 +159,6 @@ def stored_part(
         "y": [round(value, COORD_DECIMALS) for value in ys.tolist()],
     }
     for key, (codes, values) in _values(table, cited, events).items():
-        if lean and key in LEAN_KEYS:
-            continue
         codes = codes[rows]
         if (codes >= 0).any():  # a key no plain point has is no column
             columns[key] = encode(codes, values)
