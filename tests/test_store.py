@@ -305,3 +305,19 @@ def test_the_timeline_axis_of_a_stored_event_layer_is_its_twins(twins) -> None:
     axis = build_payload(big, view)["time"]
     assert axis == build_payload(small, view)["time"]
     assert axis["first"] is not None and axis["first"] < axis["last"]
+
+
+def test_rows_are_read_by_file_row_number_in_the_order_asked(tmp_path: Path) -> None:
+    """A lean held part reads rows back by their numbers in the file (geo/render/held.py):
+    the answer keeps the order asked, whatever order the scan gives."""
+    from tests.helpers import write_events_parquet
+
+    path = write_events_parquet(
+        tmp_path / "ordered.parquet", (2024,), 30, lambda _year, n: (37.0 + n * 0.01, 35.0)
+    )
+    table = open_layer(path).features.table
+    asked = [17, 3, 29, 0, 3]
+    answer = table.at_rows(asked, '"id", "name"')
+    assert answer.column_names == ["id", "name"]
+    assert answer.column("id").to_pylist() == [f"ev-2024-{n}" for n in asked]
+    assert table.at_rows([]).num_rows == 0

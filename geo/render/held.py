@@ -43,7 +43,7 @@ from geo.framing import PointRows
 from geo.model import Layer
 from geo.render.details import row_of, split_columns
 from geo.render.payload import _feature
-from geo.render.stored_columns import ROWS_IN, stored_part
+from geo.render.stored_columns import stored_part
 from geo.store.columns import rows_to_features
 from geo.store.query import Filter
 
@@ -286,13 +286,9 @@ def rows_text(part: HeldPart, rows: list[int]) -> list[dict[str, Any]]:
     path gives it, with its works numbered as the part's."""
     layer = part.framed.layer
     in_file = part.file_rows[np.flatnonzero(part.framed.plain)[rows]].tolist()
-    table = layer.features.table.arrow(ROWS_IN, {"rows": in_file})
-    by_number = dict(
-        zip(table.column("file_row_number").to_pylist(), rows_to_features(table), strict=True)
-    )
     found = []
-    for number in in_file:
+    for feature in rows_to_features(layer.features.table.at_rows(in_file)):
         # Copies: a row's works are all the part's already, and the part stays as it is.
-        drawn = _feature(by_number[number], layer, list(part.sources), dict(part.source_index))
+        drawn = _feature(feature, layer, list(part.sources), dict(part.source_index))
         found.append({k: v for k, v in drawn.items() if k not in part.columns and k != "g"})
     return found

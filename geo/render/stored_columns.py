@@ -73,9 +73,6 @@ LONG_TEXT = ("name", "description", "location_note", "actor_note", "source_id")
 LEAN_SQL = "* REPLACE ({}), {} AS {}".format(
     ", ".join(f'NULL::VARCHAR AS "{name}"' for name in (*LONG_TEXT, "sources")), WORKS_SQL, CITED
 )
-# The rows of some file row numbers ($rows): a semi-join, where list_contains would search the
-# list once a row.
-ROWS_IN = "WHERE file_row_number IN (SELECT unnest($rows))"
 
 
 @dataclass
@@ -199,11 +196,7 @@ class NamesInFile:
     def read(self, points: list[int]) -> list[str | None]:
         if not points:
             return []
-        numbers = self.file_rows[points].tolist()
-        answer = self.table.arrow(ROWS_IN, {"rows": numbers}, 'file_row_number AS r, "name"')
-        found = zip(answer.column("r").to_pylist(), answer.column("name").to_pylist(), strict=True)
-        by_number = dict(found)
-        return [by_number[number] for number in numbers]
+        return self.table.at_rows(self.file_rows[points].tolist(), '"name"').column(0).to_pylist()
 
     def pick(self, keep: np.ndarray) -> NamesInFile:
         return NamesInFile(self.table, self.file_rows[keep])
@@ -336,8 +329,7 @@ def _features(layer: Layer, table: pa.Table, rows: np.ndarray, lean: bool) -> li
     if not lean:
         return rows_to_features(table.take(pa.array(rows)))
     numbers = table.column("file_row_number").take(pa.array(rows)).to_pylist()
-    whole = layer.features.table.arrow(f"{ROWS_IN} ORDER BY file_row_number", {"rows": numbers})
-    return rows_to_features(whole)
+    return rows_to_features(layer.features.table.at_rows(numbers))
 
 
 def _cite(

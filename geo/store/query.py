@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.store.columns import BBOX, GEOMETRY, property_columns, rows_to_features
 
@@ -197,6 +198,19 @@ class Table:
         with self._lock:
             relation = self._connection().sql(sql, params={"path": str(self.path), **params})
             return relation.to_arrow_table()
+
+    def at_rows(self, numbers: list[int], select: str = "*") -> pa.Table:
+        """``SELECT select`` of the rows with these file row numbers, in the order given: a
+        semi-join, where list_contains would search the list once a row."""
+        answer = self.arrow(
+            "WHERE file_row_number IN (SELECT unnest($rows))",
+            {"rows": numbers},
+            f"{select}, file_row_number AS posture_at",
+        )
+        positions = pc.index_in(
+            pa.array(numbers, pa.int64()), value_set=answer.column("posture_at")
+        )
+        return answer.drop_columns(["posture_at"]).take(positions)
 
     def select(self, spec: Filter) -> list[dict[str, Any]]:
         """The features ``spec`` shows, in file order."""
